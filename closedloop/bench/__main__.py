@@ -1,0 +1,32 @@
+"""Run the benchmark suites: `python -m closedloop.bench [--only SUITE ...]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from closedloop.bench import training
+from closedloop.bench.machine import describe_machine, machine_line
+from closedloop.bench.report import splice_readme, write_results
+
+SUITES = {"train": training}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", nargs="*", choices=sorted(SUITES), help="run only these suites")
+    args = parser.parse_args()
+    machine = describe_machine()
+    for name in args.only or list(SUITES):
+        suite = SUITES[name]
+        print(f"bench: running the {name} suite …", flush=True)
+        results = suite.run()
+        write_results(ROOT / "bench" / "results.json", {**results, f"machine_{name}": machine})
+        body = f"Measured by `make bench` on {machine_line(machine)}.\n\n{suite.tables(results)}"
+        splice_readme(ROOT / "README.md", name, body)
+        print(body, flush=True)
+
+
+if __name__ == "__main__":
+    main()

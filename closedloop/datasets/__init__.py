@@ -1,0 +1,1 @@
+"""Training snapshots: the base corpus plus consensus labels up to a watermark, validated and redacted."""

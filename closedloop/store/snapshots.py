@@ -1,0 +1,75 @@
+"""The snapshot contract: the labels a retrain trains on, up to a watermark, reproducibly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypedDict
+
+import pandas as pd
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from closedloop.store.records import ModelName
+from closedloop.store.tables import ConsensusLabel
+
+COLUMNS = {
+    "spam": ["subject_key", "subject", "body", "text", "label", "source", "label_id"],
+    "recsys": ["user_id", "item_id", "label", "source", "label_id"],
+}
+
+
+class Watermark(TypedDict):
+    last_label_id: int | None  # pass it back as `upto_id` to read the same snapshot again
+    last_label_at: str | None  # ISO 8601, UTC
+    count: int
+
+
+@dataclass(frozen=True)
+class LabelSnapshot:
+    model: str
+    frame: pd.DataFrame  # one row per subject, ordered by label_id; columns: COLUMNS[model]
+    watermark: Watermark
+
+
+def read_training_labels(session: Session, *, model: ModelName, upto_id: int | None = None) -> LabelSnapshot:
+    """The current label of every `model` subject as of label id `upto_id` (default: now).
+
+    Labels written after the watermark, and supersessions written after it, are invisible, so reading again
+    with `upto_id=snapshot.watermark["last_label_id"]` returns the same rows even after new labels arrive
+    (label writers are serialised, so no label can later appear below a watermark already read).
+    """
+    query = select(ConsensusLabel).where(ConsensusLabel.model == model)
+    if upto_id is None:
+        query = query.where(ConsensusLabel.superseded_by.is_(None))
+    else:
+        current_then = or_(ConsensusLabel.superseded_by.is_(None), ConsensusLabel.superseded_by > upto_id)
+        query = query.where(ConsensusLabel.id <= upto_id, current_then)
+    rows = list(session.scalars(query.order_by(ConsensusLabel.id)))
+    records = [_flatten(model, row) for row in rows]
+    frame = pd.DataFrame(records, columns=COLUMNS[model])
+    frame = frame.astype({"label": "int64", "label_id": "int64"})
+    if model == "recsys":
+        frame = frame.astype({"user_id": "int64", "item_id": "int64"})
+    last = rows[-1] if rows else None
+    watermark = Watermark(
+        last_label_id=last.id if last else None,
+        last_label_at=last.created_at.isoformat() if last else None,
+        count=len(rows),
+    )
+    return LabelSnapshot(model=model, frame=frame, watermark=watermark)
+
+
+def _flatten(model: str, row: ConsensusLabel) -> tuple[object, ...]:
+    subject = row.subject
+    if model == "spam":
+        text = subject["text"]
+        return (
+            row.subject_key,
+            subject.get("subject"),
+            subject.get("body"),
+            text,
+            row.label,
+            row.source,
+            row.id,
+        )
+    return (subject["user_id"], subject["item_id"], row.label, row.source, row.id)

@@ -1,0 +1,156 @@
+"""The store's schema as SQLAlchemy 2 typed models; `migrations/` creates exactly these tables.
+
+These ORM classes stay inside the package: query functions return records (`records.py`), never rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names, so migrations can refer to them on both backends.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+# BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the auto-incrementing rowid.
+Watermark = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in Python on both backends (SQLite stores naive UTC; naive input counts as UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Prediction(Base):
+    __tablename__ = "predictions"
+    __table_args__ = (
+        CheckConstraint("model IN ('spam', 'recsys')", name="model"),
+        Index("ix_predictions_model_created_at", "model", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    input: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    output: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    score: Mapped[float | None] = mapped_column(Float)
+    shadow_version: Mapped[str | None] = mapped_column(String(64))
+    shadow_output: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class FeedbackEvent(Base):
+    __tablename__ = "feedback_events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('report_spam', 'not_spam', 'click', 'rating', 'dismiss')", name="kind"),
+        {"sqlite_autoincrement": True},  # ids are watermarks: never reuse one, even after a delete
+    )
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    prediction_id: Mapped[str] = mapped_column(ForeignKey("predictions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Any | None] = mapped_column(JSONType)
+    actor: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsensusLabel(Base):
+    """Append-only: a new label for a subject inserts a row and points the old one at it (`superseded_by`).
+
+    Only current rows (`superseded_by IS NULL`) are unique per (model, subject_key); keeping the old rows is
+    what lets `read_training_labels(upto_id=...)` reproduce an earlier snapshot exactly.
+    """
+
+    __tablename__ = "consensus_labels"
+    __table_args__ = (
+        CheckConstraint("model IN ('spam', 'recsys')", name="model"),
+        CheckConstraint(
+            "source IN ('user_feedback', 'annotation', 'adjudication', 'gold', 'corpus')", name="source"
+        ),
+        Index(
+            "uq_consensus_labels_current",
+            "model",
+            "subject_key",
+            unique=True,
+            sqlite_where=text("superseded_by IS NULL"),
+            postgresql_where=text("superseded_by IS NULL"),
+        ),
+        Index("ix_consensus_labels_model_id", "model", "id"),  # snapshots: one model, ids up to a watermark
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(128))
+    prediction_id: Mapped[str | None] = mapped_column(ForeignKey("predictions.id"))
+    subject: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    label: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    agreement: Mapped[float | None] = mapped_column(Float)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_by: Mapped[int | None] = mapped_column(Watermark, ForeignKey("consensus_labels.id"))
+
+
+class RegistryAudit(Base):
+    __tablename__ = "registry_audit"
+    __table_args__ = (
+        CheckConstraint("alias IN ('champion', 'challenger')", name="alias"),
+        Index("ix_registry_audit_registered_model_id", "registered_model", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    registered_model: Mapped[str] = mapped_column(String(128))
+    alias: Mapped[str] = mapped_column(String(16))
+    from_version: Mapped[str | None] = mapped_column(String(64))
+    to_version: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(256))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

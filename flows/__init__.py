@@ -1,0 +1,1 @@
+"""Prefect flows: retrain (and, later, monitor, learning curve, simulate) plus their schedules."""

@@ -1,0 +1,256 @@
+"""The retraining flow: snapshot fresh data → validate → train candidates (in parallel) → evaluate →
+register → gate → promote or not → emit an event.
+
+A failure anywhere before the promotion leaves the champion alias untouched (promotion is the last write),
+and the failed flow run shows which task broke. MLflow calls retry on transient errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from prefect.events import emit_event
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from closedloop import registry, tracking
+from closedloop.candidates import Candidate, train_recsys_candidate, train_spam_candidate
+from closedloop.datasets.recsys import RecsysSnapshot, build_recsys_snapshot
+from closedloop.datasets.spam import SpamSnapshot, build_spam_snapshot
+from closedloop.lineage import code_version
+from closedloop.packaging import load_wrapper, log_recommender, log_spam_model
+from closedloop.promotion import decision_tags, gate_policy, judge_recsys, judge_spam
+from closedloop.settings import Settings, get_settings
+from closedloop.store import Store, derive_feedback_labels, open_store
+
+log = logging.getLogger(__name__)
+TASKS = ("spam", "recsys")
+
+
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only what another attempt can fix: an unreachable tracking server, not a bad model."""
+    try:
+        state.result()
+    except (MlflowException, ConnectionError, TimeoutError) as exc:
+        return not isinstance(exc, MlflowException) or exc.error_code in {
+            "TEMPORARILY_UNAVAILABLE",
+            "INTERNAL_ERROR",
+        }
+    except Exception:
+        return False
+    return False
+
+
+@dataclass
+class RetrainResult:
+    task: str
+    version: str
+    promoted: bool
+    reason: str
+    champion: str | None
+    evidence: dict[str, Any]
+
+
+@task(name="snapshot-and-validate", cache_policy=NO_CACHE)
+def snapshot(model: str, settings: Settings, store: Store) -> SpamSnapshot | RecsysSnapshot:
+    """Turn agreed user feedback into labels, then snapshot base corpus + labels and validate it."""
+    with store.session() as session:
+        derived = derive_feedback_labels(session, model=model, trust=settings.feedback_trust)  # type: ignore[arg-type]
+    get_run_logger().info(
+        "feedback → labels: %d written, %d disputed", len(derived.written), len(derived.disputed)
+    )
+    if model == "spam":
+        return build_spam_snapshot(settings, store)
+    return build_recsys_snapshot(settings, store)
+
+
+@task(name="train-candidate", cache_policy=NO_CACHE)
+def train_candidate(model: str, name: str, data: SpamSnapshot | RecsysSnapshot, seed: int) -> Candidate:
+    if isinstance(data, SpamSnapshot):
+        return train_spam_candidate(data, name, seed=seed)
+    return train_recsys_candidate(data, name, seed=seed)
+
+
+@task(
+    name="log-and-register",
+    retries=3,
+    retry_delay_seconds=2,
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
+def log_and_register(
+    model: str,
+    candidates: list[Candidate],
+    data: SpamSnapshot | RecsysSnapshot,
+    settings: Settings,
+    reason: str,
+) -> tuple[str, str, Candidate]:
+    """One MLflow run per candidate (params, per-epoch metrics, report, lineage, model); the candidate with
+    the best validation score is registered. Returns (version, run_id, winner)."""
+    tracking.configure(settings)
+    name = registry.registered_name(model)
+    winner = max(candidates, key=lambda c: c.selection_score)
+    lineage_tags = {
+        "lineage.code_version": code_version(),
+        "lineage.train_sha256": data.lineage["train_sha256"],
+        "lineage.holdout_sha256": data.lineage["holdout_sha256"],
+        "lineage.feedback_last_label_id": str(data.lineage["feedback_watermark"]["last_label_id"]),
+        "lineage.feedback_last_label_at": str(data.lineage["feedback_watermark"]["last_label_at"]),
+        "lineage.corpus_sha256": str(data.lineage["corpus_manifest"].get("files")),
+        "trigger": reason,
+    }
+    version, run_id = "", ""
+    for cand in candidates:
+        with tracking.training_run(
+            settings, experiment=name, run_name=f"{model}-{cand.name}", tags=lineage_tags
+        ) as run:
+            mlflow.log_params(tracking.flatten_params(cand.params))
+            for record in cand.history:
+                tracking.log_epoch(record)
+            mlflow.log_metrics(
+                {
+                    "selection_score": cand.selection_score,
+                    "train_seconds": cand.seconds,
+                    **cand.holdout_metrics,
+                }
+            )
+            tracking.log_json({"lineage": data.lineage, "validation": data.validation}, "lineage.json")
+            tracking.log_json(
+                {
+                    "holdout": cand.holdout_metrics,
+                    "selection_score": cand.selection_score,
+                    "threshold": cand.threshold,
+                },
+                "evaluation.json",
+            )
+            register_as = name if cand is winner else None
+            if model == "spam":
+                info = log_spam_model(cand.estimator, cand.threshold or 0.5, registered_name=register_as)
+            else:
+                titles = dict(
+                    zip(data.catalogue["item_id"].astype(int), data.catalogue["title"], strict=True)
+                )  # type: ignore[union-attr]
+                info = log_recommender(cand.estimator, titles, registered_name=register_as)
+            if cand is winner:
+                version, run_id = str(info.registered_model_version), run.info.run_id
+    return version, run_id, winner
+
+
+@task(name="gate", retries=2, retry_delay_seconds=2, retry_condition_fn=_transient, cache_policy=NO_CACHE)
+def gate(
+    model: str,
+    version: str,
+    run_id: str,
+    winner: Candidate,
+    data: SpamSnapshot | RecsysSnapshot,
+    settings: Settings,
+    store: Store,
+    actor: str,
+) -> tuple[bool, str, dict[str, Any]]:
+    """Mark the new version challenger, compare it with the champion, record the decision everywhere."""
+    client = tracking.configure(settings)
+    name = registry.registered_name(model)
+    registry.move_alias(
+        client,
+        store,
+        name=name,
+        alias=registry.CHALLENGER,
+        version=version,
+        actor=actor,
+        reason="new candidate awaiting the gate",
+    )
+    current = registry.aliased_version(client, name=name, alias=registry.CHAMPION)
+    champion = load_wrapper(f"models:/{name}@{registry.CHAMPION}") if current is not None else None
+    policy = gate_policy(settings)
+    if isinstance(data, SpamSnapshot):
+        decision = judge_spam(winner, champion, data, policy)
+    else:
+        decision = judge_recsys(winner, champion, data, policy)
+    evidence = {
+        **decision.evidence,
+        "champion_version": str(current.version) if current else None,
+        "challenger_version": version,
+    }
+    tags = decision_tags(decision)
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, value)
+        client.set_tag(run_id, key, value)
+    client.log_text(run_id, json.dumps(evidence, indent=2), "gate/evidence.json")
+    return decision.promote, decision.reason, evidence
+
+
+@task(name="promote", retries=3, retry_delay_seconds=2, retry_condition_fn=_transient, cache_policy=NO_CACHE)
+def promote(
+    model: str,
+    version: str,
+    reason: str,
+    evidence: dict[str, Any],
+    settings: Settings,
+    store: Store,
+    actor: str,
+) -> None:
+    client = tracking.configure(settings)
+    registry.promote(
+        client,
+        store,
+        name=registry.registered_name(model),
+        version=version,
+        actor=actor,
+        reason=reason,
+        evidence=evidence,
+    )
+
+
+@flow(name="retrain", task_runner=ThreadPoolTaskRunner(max_workers=2))
+def retrain(
+    model: str = "spam", reason: str = "manual", candidates: list[str] | None = None
+) -> RetrainResult:
+    """Retrain `model` ("spam" or "recsys") from fresh data; promote the winner only if the gate agrees."""
+    if model not in TASKS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(TASKS)}")
+    settings = get_settings()
+    store = open_store(settings.store_url)
+    logger = get_run_logger()
+    run_context = get_run_context()
+    actor = f"prefect:flow-run/{run_context.flow_run.id}" if getattr(run_context, "flow_run", None) else "cli"
+    names = candidates or (settings.candidates_spam if model == "spam" else settings.candidates_recsys)
+    try:
+        data = snapshot(model, settings, store)
+        logger.info(
+            "snapshot: %s; validation: %s",
+            {k: data.lineage[k] for k in ("n_train", "n_holdout", "n_recent")},
+            data.validation,
+        )
+        futures = [train_candidate.submit(model, n, data, settings.seed) for n in names]
+        trained = [f.result() for f in futures]
+        for cand in trained:
+            logger.info(
+                "candidate %s: selection %.4f, holdout %s (%.1fs)",
+                cand.name,
+                cand.selection_score,
+                {k: round(v, 4) for k, v in cand.holdout_metrics.items()},
+                cand.seconds,
+            )
+        version, run_id, winner = log_and_register(model, trained, data, settings, reason)
+        promoted, why, evidence = gate(model, version, run_id, winner, data, settings, store, actor)
+        logger.info("gate on %s v%s: %s", registry.registered_name(model), version, why)
+        if promoted:
+            promote(model, version, why, evidence, settings, store, actor)
+        emit_event(
+            event="closedloop.model.promoted" if promoted else "closedloop.model.refused",
+            resource={"prefect.resource.id": f"closedloop.model.{registry.registered_name(model)}"},
+            payload={"version": version, "reason": why, "trigger": reason},
+        )
+        champion = version if promoted else evidence.get("champion_version")
+        return RetrainResult(
+            task=model, version=version, promoted=promoted, reason=why, champion=champion, evidence=evidence
+        )
+    finally:
+        store.close()

@@ -1,0 +1,96 @@
+"""What every recommender shares: id indices, the training matrix, scoring by raw id, and top-k serving.
+
+A subclass implements ``fit`` (calling :meth:`Recommender._fit_interactions` first) and ``_score_rows``; the
+scikit-learn contract (``__init__`` only stores parameters, learned attributes end in ``_``) comes from
+``BaseEstimator``, so ``get_params`` / ``clone`` work for hyper-parameter search.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from models.recsys.interactions import IdIndex, interaction_matrix
+from models.recsys.metrics import top_k
+
+__all__ = ["Recommender"]
+
+logger = logging.getLogger(__name__)
+
+
+class Recommender(BaseEstimator):
+    """Base class; fitted: ``users_``, ``items_`` (IdIndex), ``interactions_`` (CSR), ``popularity_``."""
+
+    users_: IdIndex
+    items_: IdIndex
+    interactions_: sp.csr_matrix
+    popularity_: np.ndarray
+
+    def _fit_interactions(self, ratings: pd.DataFrame, item_ids: ArrayLike | None) -> sp.csr_matrix:
+        """Validate ``ratings`` (user_id, item_id), index users and the catalogue, store the binary matrix.
+
+        ``item_ids`` is the catalogue to rank; items in ``ratings`` always join it. Passing every item lets
+        the model score items nobody rated in training, as RecBole's full ranking does.
+        """
+        if not isinstance(ratings, pd.DataFrame) or not {"user_id", "item_id"} <= set(ratings.columns):
+            raise ValueError("ratings must be a DataFrame with user_id and item_id columns")
+        if ratings.empty:
+            raise ValueError("cannot fit a recommender on zero ratings")
+        self.users_ = IdIndex.from_ids(ratings["user_id"].to_numpy())
+        rated = ratings["item_id"].to_numpy()
+        # A rated item is in the catalogue by definition (feedback may name items the table lacks).
+        self.items_ = IdIndex.from_ids(rated if item_ids is None else np.union1d(np.asarray(item_ids), rated))
+        self.interactions_ = interaction_matrix(ratings, self.users_, self.items_)
+        self.popularity_ = np.asarray(self.interactions_.sum(axis=0)).ravel()  # (items,) training counts
+        return self.interactions_
+
+    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+        """(batch,) user row indices -> (batch, n_items) scores; higher is better."""
+        raise NotImplementedError
+
+    def score_users(self, user_ids: ArrayLike) -> np.ndarray:
+        """(n,) raw user ids -> (n, n_items) float32 scores, ``items_`` order; unknown id: UnknownIdError."""
+        check_is_fitted(self, "interactions_")
+        rows = self.users_.index(np.atleast_1d(np.asarray(user_ids)))
+        return np.asarray(self._score_rows(rows), dtype=np.float32)
+
+    def recommend(
+        self, user_ids: int | ArrayLike, k: int = 10, *, exclude_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` raw item ids and their scores, best first.
+
+        A scalar user gives ``(k,)`` arrays, a sequence ``(n, k)``. ``exclude_seen`` drops the user's training
+        items. A user unseen in training (cold start) gets the most popular items, scored by training count.
+        Fewer than ``k`` candidates left: the tail is padded with item id -1 and score -inf.
+        """
+        check_is_fitted(self, "interactions_")
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        scalar = np.ndim(user_ids) == 0
+        raw = np.atleast_1d(np.asarray(user_ids, dtype=np.int64))
+        rows, known = self.users_.lookup(raw)
+        scores = np.empty((raw.shape[0], len(self.items_)), dtype=np.float64)  # (n, items)
+        if known.any():
+            scores[known] = self._score_rows(rows[known])
+        if not known.all():
+            logger.info("recommend: %d cold-start user(s) get popular items", int((~known).sum()))
+            scores[~known] = self.popularity_
+        if exclude_seen and known.any():
+            seen = self.interactions_[rows[known]].toarray() > 0  # (known, items)
+            block = scores[known]
+            block[seen] = -np.inf
+            scores[known] = block
+        ranked = top_k(scores, k)  # (n, min(k, items))
+        top_scores = np.take_along_axis(scores, ranked, axis=1)
+        top_ids = np.where(np.isfinite(top_scores), self.items_.ids[ranked], -1)
+        if ranked.shape[1] < k:
+            pad = k - ranked.shape[1]
+            top_ids = np.pad(top_ids, ((0, 0), (0, pad)), constant_values=-1)
+            top_scores = np.pad(top_scores, ((0, 0), (0, pad)), constant_values=-np.inf)
+        return (top_ids[0], top_scores[0]) if scalar else (top_ids, top_scores)

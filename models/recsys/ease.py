@@ -1,0 +1,55 @@
+"""EASE^R (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data"): a closed-form item-item model.
+
+Learn B (items x items) minimising ||X - XB||² + λ||B||² subject to diag(B) = 0. With P = (XᵀX + λI)⁻¹ the
+solution is B = I - P · diag(1/diag(P)), i.e. B_ij = -P_ij / P_jj off the diagonal. One dense inverse of the
+item Gram matrix (1,682² on ml-100k: a fraction of a second) replaces any training loop; λ is the only knob.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+from numpy.typing import ArrayLike
+
+from models.recsys.base import Recommender
+
+__all__ = ["EASERecommender", "ease_weights"]
+
+logger = logging.getLogger(__name__)
+
+
+def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
+    """(items, items) Gram matrix XᵀX -> (items, items) EASE weights B with a zero diagonal."""
+    if l2 <= 0:
+        raise ValueError(f"l2 must be > 0, got {l2}")
+    regularised = torch.from_numpy(gram.astype(np.float64, copy=True))
+    regularised.diagonal().add_(l2)
+    # XᵀX + λI is symmetric positive definite for λ > 0, so invert via its Cholesky factor: faster than LU,
+    # and torch's LAPACK follows torch's thread setting (scipy's bundled BLAS slowed 4-30x when torch was
+    # pinned to one thread under CPU contention). float64: λ is small next to popular items' counts.
+    precision = torch.cholesky_inverse(torch.linalg.cholesky(regularised)).numpy()  # (items, items)
+    weights = -precision / np.diag(precision)[None, :]  # column j divided by P_jj
+    weights[np.diag_indices_from(weights)] = 0.0
+    return weights.astype(np.float32)
+
+
+class EASERecommender(Recommender):
+    """EASE^R on the binary user x item matrix; ``l2`` is λ (100-1000 suits MovieLens-sized data)."""
+
+    def __init__(self, l2: float = 300.0) -> None:
+        self.l2 = l2
+
+    def fit(self, ratings: pd.DataFrame, *, item_ids: ArrayLike | None = None) -> EASERecommender:
+        """Solve for the item-item weights on ``ratings`` (user_id, item_id; every rating is a positive)."""
+        matrix = self._fit_interactions(ratings, item_ids)
+        gram = (matrix.T @ matrix).toarray()  # (items, items) co-occurrence counts
+        self.weights_ = ease_weights(gram, float(self.l2))
+        logger.debug("EASE fitted: %d items, l2=%g", gram.shape[0], self.l2)
+        return self
+
+    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+        # (batch, items) sparse history @ (items, items) weights -> (batch, items) dense scores.
+        return np.asarray(self.interactions_[rows] @ self.weights_)

@@ -1,0 +1,33 @@
+"""Flows run for real: a temporary Prefect API (prefect_test_harness), MLflow on a temp SQLite store, the
+feedback store on a temp SQLite file, and a small synthetic corpus fetched through the real `--from` path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from closedloop import corpora
+from closedloop.settings import Settings, get_settings
+from tests.factories import synthetic_spam_corpus
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
+    home = tmp_path / "home"
+    monkeypatch.setenv("CLOSEDLOOP_HOME", str(home))
+    monkeypatch.setenv("CLOSEDLOOP_GATE_N_BOOTSTRAP", "500")
+    monkeypatch.setenv("CLOSEDLOOP_CANDIDATES_SPAM", '["baseline"]')
+    get_settings.cache_clear()
+    settings = get_settings()
+    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=300, n_spam=150))
+    yield settings
+    get_settings.cache_clear()

@@ -1,0 +1,87 @@
+"""The retraining loop end to end: snapshot → validate → train → register → gate → promote, for real."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from mlflow import MlflowClient
+
+from closedloop import registry, tracking
+from closedloop.settings import Settings
+from closedloop.store import open_store, upsert_consensus_label
+from flows.retrain import retrain
+from models.spam.corpus import message_text
+from tests.factories import synthetic_message
+
+
+def champion(settings: Settings) -> str | None:
+    client = tracking.configure(settings)
+    found = registry.aliased_version(client, name="spam-filter", alias=registry.CHAMPION)
+    return str(found.version) if found else None
+
+
+def test_first_model_is_promoted_identical_retrain_is_refused_and_rollback_works(spam_home: Settings):
+    first = retrain(model="spam", reason="test")
+    assert first.promoted, first.reason
+    assert first.version == "1" and champion(spam_home) == "1"
+
+    second = retrain(model="spam", reason="test")
+    assert not second.promoted
+    assert "no significant improvement" in second.reason
+    assert champion(spam_home) == "1"
+    client: MlflowClient = tracking.configure(spam_home)
+    assert str(registry.aliased_version(client, name="spam-filter", alias="challenger").version) == "2"
+
+    # The run carries its lineage and the gate's evidence.
+    version = client.get_model_version("spam-filter", "2")
+    run = client.get_run(version.run_id)
+    assert run.data.tags["gate.decision"] == "refuse"
+    assert len(run.data.tags["lineage.train_sha256"]) == 64
+    assert "holdout_f1" in run.data.metrics
+
+    store = open_store(spam_home.store_url)
+    registry.promote(client, store, name="spam-filter", version="2", actor="test", reason="by hand")
+    move = registry.rollback(client, store, name="spam-filter", actor="test", reason="bad canary")
+    assert (move.from_version, move.to_version) == ("2", "1")
+    history = registry.history(store, name="spam-filter")
+    assert history[0].reason.startswith("rollback from v2") and history[0].actor == "test"
+    assert [m.to_version for m in history if m.alias == "champion"] == ["1", "2", "1"]
+    store.close()
+
+
+def test_poisoned_labels_train_a_candidate_the_gate_refuses(spam_home: Settings):
+    assert retrain(model="spam", reason="test").promoted
+    rng = np.random.default_rng(7)
+    store = open_store(spam_home.store_url)
+    with store.session() as session:
+        for i in range(600):
+            label = int(rng.random() < 1 / 3)
+            subject, body = synthetic_message(label, rng)
+            flipped = label if rng.random() >= 0.3 else 1 - label  # 30 % of the labels are wrong
+            upsert_consensus_label(
+                session,
+                model="spam",
+                subject={"text": message_text(subject, body), "subject": subject, "body": body},
+                label=flipped,
+                source="annotation",
+                provenance={"test": f"poison-{i}"},
+            )
+    store.close()
+
+    poisoned = retrain(model="spam", reason="test")
+    assert not poisoned.promoted, poisoned.reason
+    assert champion(spam_home) == "1"
+    assert poisoned.evidence["holdout"]["challenger"]["f1"] <= poisoned.evidence["holdout"]["champion"]["f1"]
+
+
+def test_crash_inside_training_leaves_the_champion_untouched(spam_home: Settings):
+    assert retrain(model="spam", reason="test").promoted
+    client = tracking.configure(spam_home)
+    before = client.get_model_version("spam-filter", "1")
+
+    with pytest.raises(ValueError, match="unknown spam model"):
+        retrain(model="spam", reason="test", candidates=["baseline", "exploding-model"])
+
+    assert champion(spam_home) == "1"
+    assert [v.version for v in registry.list_versions(client, name="spam-filter")] == ["1"]
+    assert client.get_model_version("spam-filter", "1").source == before.source
