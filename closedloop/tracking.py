@@ -46,6 +46,15 @@ def experiment_id(settings: Settings, name: str) -> str:
         return str(found.experiment_id)
 
 
+def mlflow_key(name: str) -> str:
+    """MLflow keys allow letters, digits and `_-. :/`; `ndcg@10` becomes `ndcg_at_10`."""
+    return name.replace("@", "_at_")
+
+
+def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
+    mlflow.log_metrics({mlflow_key(k): float(v) for k, v in metrics.items()}, step=step)
+
+
 def flatten_params(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
     """Nested dicts and dataclasses become `a.b` keys; MLflow params are strings of at most 6,000 chars."""
     flat: dict[str, str] = {}
@@ -55,7 +64,7 @@ def flatten_params(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
         if isinstance(value, dict):
             flat.update(flatten_params(value, prefix=f"{prefix}{key}."))
         else:
-            flat[f"{prefix}{key}"] = str(value)[:6000]
+            flat[mlflow_key(f"{prefix}{key}")] = str(value)[:6000]
     return flat
 
 

@@ -114,7 +114,7 @@ def log_and_register(
             mlflow.log_params(tracking.flatten_params(cand.params))
             for record in cand.history:
                 tracking.log_epoch(record)
-            mlflow.log_metrics(
+            tracking.log_metrics(
                 {
                     "selection_score": cand.selection_score,
                     "train_seconds": cand.seconds,

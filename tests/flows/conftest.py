@@ -11,7 +11,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from closedloop import corpora
 from closedloop.settings import Settings, get_settings
-from tests.factories import synthetic_spam_corpus
+from tests.factories import grouplens_zip, synthetic_spam_corpus
 
 
 @pytest.fixture(scope="session")
@@ -29,5 +29,20 @@ def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
     get_settings.cache_clear()
     settings = get_settings()
     corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=300, n_spam=150))
+    yield settings
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def recsys_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
+    home = tmp_path / "home"
+    monkeypatch.setenv("CLOSEDLOOP_HOME", str(home))
+    monkeypatch.setenv("CLOSEDLOOP_GATE_N_BOOTSTRAP", "500")
+    monkeypatch.setenv("CLOSEDLOOP_CANDIDATES_RECSYS", '["popularity", "knn"]')
+    get_settings.cache_clear()
+    settings = get_settings()
+    corpora.fetch(
+        settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60)
+    )
     yield settings
     get_settings.cache_clear()

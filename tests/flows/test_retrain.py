@@ -37,7 +37,7 @@ def test_first_model_is_promoted_identical_retrain_is_refused_and_rollback_works
     run = client.get_run(version.run_id)
     assert run.data.tags["gate.decision"] == "refuse"
     assert len(run.data.tags["lineage.train_sha256"]) == 64
-    assert "holdout_f1" in run.data.metrics
+    assert "holdout_f1" in run.data.metrics and "selection_score" in run.data.metrics
 
     store = open_store(spam_home.store_url)
     registry.promote(client, store, name="spam-filter", version="2", actor="test", reason="by hand")
