@@ -56,9 +56,15 @@ class Settings(BaseSettings):
     gate_fpr_tolerance: float = Field(default=0.005, ge=0.0, description="Largest allowed rise of spam FPR.")
     gate_n_bootstrap: int = Field(default=2000, ge=100)
     gate_min_recent: int = Field(default=50, ge=1)
-    gate_floor_spam_f1: float = Field(default=0.90, ge=0.0, le=1.0, description="First champion's minimum F1.")
-    gate_floor_spam_fpr: float = Field(default=0.02, ge=0.0, le=1.0, description="First champion's maximum FPR.")
-    gate_floor_recsys_ndcg: float = Field(default=0.20, ge=0.0, le=1.0, description="First champion's NDCG@10.")
+    gate_floor_spam_f1: float = Field(
+        default=0.90, ge=0.0, le=1.0, description="First champion's minimum F1."
+    )
+    gate_floor_spam_fpr: float = Field(
+        default=0.02, ge=0.0, le=1.0, description="First champion's maximum FPR."
+    )
+    gate_floor_recsys_ndcg: float = Field(
+        default=0.20, ge=0.0, le=1.0, description="First champion's NDCG@10."
+    )
 
     # Orchestration.
     dask_address: str | None = Field(default=None, description="Dask scheduler for candidate fan-out.")
@@ -66,6 +72,8 @@ class Settings(BaseSettings):
     label_trigger_count: int = Field(
         default=200, ge=1, description="New consensus labels that trigger a retrain."
     )
+    label_watch_seconds: int = Field(default=60, ge=5, description="How often the label watcher runs.")
+    prefect_port: int = Field(default=4200, description="Port of the Prefect server the worker starts.")
 
     @property
     def corpus_dir(self) -> Path:

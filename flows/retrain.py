@@ -254,3 +254,12 @@ def retrain(
         )
     finally:
         store.close()
+
+
+def configured_retrain(settings: Settings) -> Any:
+    """The retrain flow with its task runner: a Dask cluster when `dask_address` is set, threads otherwise."""
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return retrain.with_options(task_runner=DaskTaskRunner(address=settings.dask_address))
+    return retrain

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from closedloop.cli import data, models, retrain, train
+from closedloop.cli import data, models, retrain, train, worker
 from closedloop.cli.output import UsageProblem, fail
 from closedloop.corpora import CorpusError
 from closedloop.settings import apply_process_environment, get_settings
@@ -23,6 +23,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(train.app, name="train")
 app.add_typer(models.app, name="models")
 app.command(name="retrain")(retrain.retrain)
+worker.register(app)
 
 
 @app.callback()
@@ -41,13 +42,21 @@ def main() -> None:
     from mlflow.exceptions import MlflowException
 
     from closedloop.datasets.checks import DataValidationError
+    from closedloop.orchestration import OrchestrationError
     from closedloop.registry import RegistryError
     from closedloop.store import StoreError
 
     apply_process_environment(get_settings())
     try:
         app()
-    except (CorpusError, UsageProblem, RegistryError, DataValidationError, StoreError) as exc:
+    except (
+        CorpusError,
+        UsageProblem,
+        RegistryError,
+        DataValidationError,
+        StoreError,
+        OrchestrationError,
+    ) as exc:
         fail(str(exc))
     except MlflowException as exc:
         fail(f"MLflow: {exc.message}")

@@ -21,9 +21,10 @@ def retrain(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Snapshot → validate → train candidates → register → gate → promote or not."""
-    from flows.retrain import retrain as retrain_flow
+    from closedloop.settings import get_settings
+    from flows.retrain import configured_retrain
 
-    result = retrain_flow(model=model.value, reason=reason)
+    result = configured_retrain(get_settings())(model=model.value, reason=reason)
     if as_json:
         emit_json(result.__dict__)
         return

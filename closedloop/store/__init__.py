@@ -32,7 +32,13 @@ from closedloop.store.records import (
     ModelName,
     PredictionRecord,
 )
-from closedloop.store.snapshots import LabelSnapshot, Watermark, read_training_labels
+from closedloop.store.snapshots import (
+    LabelSnapshot,
+    Watermark,
+    count_labels_since,
+    latest_label_id,
+    read_training_labels,
+)
 from closedloop.store.subjects import recsys_subject_key, spam_subject_key
 
 __all__ = [
@@ -59,8 +65,10 @@ __all__ = [
     "Trust",
     "Watermark",
     "alias_history",
+    "count_labels_since",
     "derive_feedback_labels",
     "get_prediction",
+    "latest_label_id",
     "log_predictions",
     "make_engine",
     "migrate",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from closedloop.store.records import ModelName
@@ -73,3 +73,21 @@ def _flatten(model: str, row: ConsensusLabel) -> tuple[object, ...]:
             row.id,
         )
     return (subject["user_id"], subject["item_id"], row.label, row.source, row.id)
+
+
+def count_labels_since(session: Session, *, model: ModelName, after_id: int | None) -> int:
+    """Current labels of `model` written after label id `after_id` (all of them when None): the fuel gauge
+    that decides whether enough new labels arrived to retrain."""
+    query = (
+        select(func.count())
+        .select_from(ConsensusLabel)
+        .where(ConsensusLabel.model == model, ConsensusLabel.superseded_by.is_(None))
+    )
+    if after_id is not None:
+        query = query.where(ConsensusLabel.id > after_id)
+    return int(session.scalar(query) or 0)
+
+
+def latest_label_id(session: Session, *, model: ModelName) -> int | None:
+    """The newest label id of `model` (a watermark), or None when it has no labels."""
+    return session.scalar(select(func.max(ConsensusLabel.id)).where(ConsensusLabel.model == model))

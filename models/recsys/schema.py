@@ -110,8 +110,10 @@ def finish_tables(
     ):
         unknown = ~ratings[column].isin(known).to_numpy()
         _first_bad(ratings[column], unknown, inter_name, column, f"listed in {name}")
-    for frame, column, name in ((ratings, "user_id", inter_name), (ratings, "item_id", inter_name)):
+    ids = ((ratings, "user_id", inter_name), (items, "item_id", item_name), (users, "user_id", user_name))
+    for frame, column, name in ids:  # checked before the casts below, which would wrap around silently
         _first_bad(frame[column], ~frame[column].between(0, 2**31 - 1).to_numpy(), name, column, "an int32")
+    _first_bad(users["age"], ~users["age"].between(0, 150).to_numpy(), user_name, "age", "in [0, 150]")
 
     ratings = ratings.astype(
         {"user_id": "int32", "item_id": "int32", "rating": "float32", "timestamp": "int64"}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from models.recsys.metrics import evaluate_ranking
 from models.recsys.neural import AutoencoderConfig, AutoencoderRecommender
@@ -59,7 +60,10 @@ def test_recommends_in_block_and_serves_from_cpu_after_pickling(fitted: Autoenco
 def test_same_seed_same_model_and_training_fit_selects_without_valid(blocks: RatingSplit) -> None:
     config = AutoencoderConfig(hidden=16, batch_size=32, max_epochs=4, lr=1e-2, patience=0, device="cpu")
     a = AutoencoderRecommender(config, seed=3, progress=False).fit(blocks.train)
+    torch.set_num_threads(2)  # the fit pins torch to config.cpu_threads (1) and must put this back
     b = AutoencoderRecommender(config, seed=3, progress=False).fit(blocks.train)
+    assert torch.get_num_threads() == 2
+    torch.set_num_threads(1)
     np.testing.assert_array_equal(a.score_users([1, 2]), b.score_users([1, 2]))
     # Without valid the score is the training log-likelihood (dropout off) of the kept weights.
     scores = [epoch.val_score for epoch in a.history_.epochs]

@@ -1,0 +1,40 @@
+"""The label watcher: turns agreed user feedback into consensus labels and fires the retraining trigger
+when enough new labels have arrived since the last retrain."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.events import emit_event
+
+from closedloop import tracking, triggers
+from closedloop.settings import get_settings
+from closedloop.store import derive_feedback_labels, open_store
+
+TASKS = ("spam", "recsys")
+
+
+@flow(name="watch-labels")
+def watch_labels() -> dict[str, int]:
+    """Derive labels from feedback; emit `closedloop.labels.threshold` for each model that has enough new."""
+    settings = get_settings()
+    logger = get_run_logger()
+    client = tracking.configure(settings)
+    store = open_store(settings.store_url)
+    counts: dict[str, int] = {}
+    try:
+        for model in TASKS:
+            with store.session() as session:
+                derive_feedback_labels(session, model=model, trust=settings.feedback_trust)  # type: ignore[arg-type]
+            due, count, newest = triggers.labels_due(settings, store, client, model=model)
+            counts[model] = count
+            if due:
+                emit_event(
+                    event=triggers.LABELS_EVENT,
+                    resource={"prefect.resource.id": triggers.resource_id(model)},
+                    payload={"new_labels": count, "newest_label_id": newest},
+                )
+                triggers.mark_fired(settings, model=model, upto_id=newest)
+                logger.info("%s: %d new consensus labels — retraining triggered", model, count)
+    finally:
+        store.close()
+    return counts

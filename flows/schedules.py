@@ -1,0 +1,37 @@
+"""The deployments the worker serves: a nightly retrain per model, retrains on label and drift events, and
+the label watcher every minute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import Flow
+from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
+
+from closedloop import triggers
+from closedloop.settings import Settings
+from flows.labels import watch_labels
+from flows.retrain import TASKS, configured_retrain
+
+
+def deployments(settings: Settings) -> list[Any]:
+    """RunnerDeployments for `prefect.serve`; triggers pass the event name on as the run's `reason`."""
+    retrain: Flow[..., Any] = configured_retrain(settings)
+    built = []
+    for model in TASKS:
+        on_event = DeploymentEventTrigger(
+            name=f"retrain-{model}-on-event",
+            expect=set(triggers.RETRAIN_EVENTS),
+            match={"prefect.resource.id": triggers.resource_id(model)},
+            parameters={"model": model, "reason": "{{ event.event }}"},
+        )
+        built.append(
+            retrain.to_deployment(
+                name=f"retrain-{model}",
+                parameters={"model": model, "reason": "schedule"},
+                cron=settings.retrain_cron,
+                triggers=[on_event],
+            )
+        )
+    built.append(watch_labels.to_deployment(name="watch-labels", interval=settings.label_watch_seconds))
+    return built
