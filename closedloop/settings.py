@@ -75,6 +75,25 @@ class Settings(BaseSettings):
     label_watch_seconds: int = Field(default=60, ge=5, description="How often the label watcher runs.")
     prefect_port: int = Field(default=4200, description="Port of the Prefect server the worker starts.")
 
+    # Serving.
+    api_keys: list[str] | None = Field(
+        default=None, description="Client keys (X-API-Key) for the API's write routes; None: open (warned)."
+    )
+    admin_api_keys: list[str] | None = Field(
+        default=None, description="Admin keys for /v1/admin routes, distinct from client keys; None: open."
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body (413 above).")
+    max_text_chars: int = Field(default=100_000, ge=1, description="Longest spam text or body field.")
+    max_subject_chars: int = Field(default=1_000, ge=1, description="Longest spam subject field.")
+    shadow_share: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Share of spam requests also scored by the challenger."
+    )
+    reload_seconds: float = Field(default=10.0, gt=0.0, description="How often served aliases are checked.")
+    prediction_log_queue: int = Field(
+        default=10_000, ge=1, description="Predictions waiting to be logged; beyond it they are dropped."
+    )
+    cors_origins: list[str] = Field(default=[], description="Origins allowed by CORS; empty: CORS closed.")
+
     @property
     def corpus_dir(self) -> Path:
         return (self.data_dir or self.home / "data").resolve()
@@ -96,6 +115,11 @@ class Settings(BaseSettings):
     @property
     def prefect_home(self) -> Path:
         return (self.home / "prefect").resolve()
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Served model artefacts, HOME/cache/models/<name>/<version>/: serving survives MLflow being down."""
+        return (self.home / "cache" / "models").resolve()
 
     @property
     def store_url(self) -> str:

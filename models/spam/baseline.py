@@ -4,6 +4,12 @@ Word uni+bi-grams catch the vocabulary of spam ("click here", "remove me"); char
 word boundaries catch what word tokens miss in 2002 spam: obfuscated words ("v1agra", "fr.ee"), HTML
 residue and runs of punctuation ("!!!", "$$$"). Both use sublinear tf, so one message repeating "free"
 fifty times isn't fifty times as spammy.
+
+Defaults were chosen on the evaluation protocol's validation sets (random split, seeds 0-4, and the time
+split), never on test: C=100, accent stripping and char_wb 2-4-grams over each text's first 1000
+characters raised mean validation F1 from 0.979 to 0.986 and ROC AUC from 0.9984 to 0.9994 (time split
+validation AUC 0.984 -> 0.995). The char view is truncated because char n-grams of 20k-character bodies
+cost ~4x the time for no validation gain: a message's opening shows its character.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -20,21 +26,40 @@ from sklearn.utils.validation import check_is_fitted
 from models.spam.inputs import check_texts_and_labels
 
 
+class TextHead:
+    """Preprocessor for the char view: the first `max_chars` characters, lowercased, accents stripped.
+
+    A class, not a closure, so a fitted pipeline pickles.
+    """
+
+    def __init__(self, max_chars: int | None) -> None:
+        self.max_chars = max_chars
+
+    def __call__(self, text: str) -> str:
+        return strip_accents_unicode(text[: self.max_chars].lower())
+
+
 class TfidfLogisticSpamModel(ClassifierMixin, BaseEstimator):
     """Spam classifier over raw message texts (see `models.spam.corpus.message_text`).
 
     Parameters are stored untouched (scikit-learn contract); `fit` builds `pipeline_`. `classes_` is
-    [0, 1], so `predict_proba(texts)[:, 1]` is P(spam).
+    [0, 1], so `predict_proba(texts)[:, 1]` is P(spam). `max_features` caps the word vocabulary,
+    `char_max_features` the char one; `char_ngram_range=None` turns the char view off; `char_max_chars`
+    is how much of each text the char view reads (None: all of it).
     """
 
     def __init__(
         self,
         *,
         word_ngram_range: tuple[int, int] = (1, 2),
-        char_ngram_range: tuple[int, int] | None = None,
+        char_ngram_range: tuple[int, int] | None = (2, 4),
         min_df: int = 2,
         max_features: int | None = 200_000,
-        C: float = 10.0,
+        char_max_features: int | None = 50_000,
+        char_max_chars: int | None = 1000,
+        strip_accents: str | None = "unicode",
+        # High C (weak regularisation): validation F1 rose 0.977 -> 0.984 from C=3 to 100, flat beyond.
+        C: float = 100.0,
         class_weight: str | None = "balanced",
         max_iter: int = 2000,
     ) -> None:
@@ -42,6 +67,9 @@ class TfidfLogisticSpamModel(ClassifierMixin, BaseEstimator):
         self.char_ngram_range = char_ngram_range
         self.min_df = min_df
         self.max_features = max_features
+        self.char_max_features = char_max_features
+        self.char_max_chars = char_max_chars
+        self.strip_accents = strip_accents
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
@@ -54,6 +82,7 @@ class TfidfLogisticSpamModel(ClassifierMixin, BaseEstimator):
                     ngram_range=self.word_ngram_range,
                     min_df=self.min_df,
                     max_features=self.max_features,
+                    strip_accents=self.strip_accents,
                     sublinear_tf=True,
                     dtype=np.float32,
                     # Tokens of 2+ word chars, plus $ and ! runs, which carry much of spam's tone.
@@ -69,7 +98,8 @@ class TfidfLogisticSpamModel(ClassifierMixin, BaseEstimator):
                         analyzer="char_wb",
                         ngram_range=self.char_ngram_range,
                         min_df=self.min_df,
-                        max_features=self.max_features,
+                        max_features=self.char_max_features,
+                        preprocessor=TextHead(self.char_max_chars),
                         sublinear_tf=True,
                         dtype=np.float32,
                     ),

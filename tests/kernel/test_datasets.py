@@ -1,0 +1,122 @@
+"""Data tests of training snapshots: schema, empties, duplicates, label conflicts, leakage, balance, PII."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from closedloop import corpora
+from closedloop.datasets.checks import DataValidationError, validate_recsys, validate_spam
+from closedloop.datasets.spam import build_spam_snapshot
+from closedloop.settings import Settings
+from closedloop.store import open_store, upsert_consensus_label
+from models.redaction import redact_pii
+from tests.factories import synthetic_spam_corpus
+
+
+def spam_rows(*rows: tuple[str, int]) -> pd.DataFrame:
+    return pd.DataFrame({"text": [t for t, _ in rows], "label": [lbl for _, lbl in rows], "source": "corpus"})
+
+
+HOLDOUT = spam_rows(("held out message about the kernel build", 0))
+
+
+def test_spam_checks_repair_what_is_safe_and_count_it():
+    train = spam_rows(
+        ("Cheap pills", 1),
+        ("cheap   PILLS", 1),  # the same text twice (case/space-folded): kept once
+        ("Win a prize", 1),
+        ("win a prize", 0),  # one text with both labels: dropped
+        ("   ", 0),  # empty
+        ("Held out message about the kernel build", 0),  # leaks into the holdout
+        ("meeting at noon", 0),
+        ("lunch friday", 0),
+        ("patch attached", 0),
+    )
+    clean, report = validate_spam(train, holdout=HOLDOUT, min_spam_share=0.05, max_spam_share=0.8)
+    assert report.dropped == {
+        "empty_text": 1,
+        "conflicting_labels": 2,
+        "duplicate_text": 1,
+        "holdout_leakage": 1,
+    }
+    assert report.rows_out == len(clean) == 4
+    assert set(clean["text"]) == {"cheap   PILLS", "meeting at noon", "lunch friday", "patch attached"}
+
+
+def test_spam_label_outside_the_label_set_is_refused():
+    with pytest.raises(DataValidationError, match="0 or 1"):
+        validate_spam(spam_rows(("a", 2), ("b", 0)), holdout=HOLDOUT, min_spam_share=0, max_spam_share=1)
+
+
+def test_spam_balance_far_off_is_refused():
+    rows = spam_rows(*[(f"spam offer {i}", 1) for i in range(19)], ("hello", 0))
+    with pytest.raises(DataValidationError, match=r"spam share 0\.950"):
+        validate_spam(rows, holdout=HOLDOUT, min_spam_share=0.05, max_spam_share=0.8)
+
+
+def test_spam_missing_column_is_refused():
+    with pytest.raises(DataValidationError, match="lacks columns"):
+        validate_spam(pd.DataFrame({"text": ["x"]}), holdout=HOLDOUT, min_spam_share=0, max_spam_share=1)
+
+
+def test_pii_is_redacted_for_training():
+    rows = spam_rows(("write to jane.doe@example.com or call +1 (555) 123-4567", 0), ("free money", 1))
+    clean, report = validate_spam(rows, holdout=HOLDOUT, min_spam_share=0, max_spam_share=1)
+    assert "jane.doe" not in clean["text"].iloc[0] and "<email>" in clean["text"].iloc[0]
+    assert "<phone>" in clean["text"].iloc[0]
+    assert report.stats["pii_redacted_rows"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail bob@mail.example.org now", "mail <email> now"),
+        ("call 555-123-4567", "call <phone>"),
+        ("order 1234567890 on 2002-08-06 for $1,299.00", "order 1234567890 on 2002-08-06 for $1,299.00"),
+        ("server 192.168.1.10 version 2.4.6", "server 192.168.1.10 version 2.4.6"),
+    ],
+)
+def test_redaction_keeps_what_is_not_personal(text: str, expected: str):
+    assert redact_pii(text) == expected
+
+
+def test_recsys_checks_drop_unknown_items_duplicates_and_leaks():
+    train = pd.DataFrame({"user_id": [1, 1, 1, 2, 2], "item_id": [5, 5, 99, 6, 7], "source": "corpus"})
+    holdout = pd.DataFrame({"user_id": [2], "item_id": [7]})
+    clean, report = validate_recsys(train, holdout=holdout, n_items=10)
+    assert report.dropped == {"unknown_item": 1, "duplicate_pair": 1, "holdout_leakage": 1}
+    assert sorted(map(tuple, clean[["user_id", "item_id"]].to_numpy())) == [(1, 5), (2, 6)]
+
+
+def test_snapshot_is_reproducible_and_withholds_the_newest_labels(settings: Settings, tmp_path: Path):
+    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=60, n_spam=30))
+    settings = settings.model_copy(update={"gate_min_recent": 5, "recent_fraction": 0.25})
+    store = open_store(settings.store_url)
+    with store.session() as session:
+        for i in range(20):
+            upsert_consensus_label(
+                session,
+                model="spam",
+                label=i % 2,
+                source="annotation",
+                subject={"text": f"label number {i} " + ("prize" if i % 2 else "agenda")},
+            )
+    first = build_spam_snapshot(settings, store)
+    again = build_spam_snapshot(settings, store, upto_id=first.lineage["feedback_watermark"]["last_label_id"])
+    with store.session() as session:
+        upsert_consensus_label(
+            session, model="spam", label=1, source="annotation", subject={"text": "a newer one"}
+        )
+    pinned = build_spam_snapshot(
+        settings, store, upto_id=first.lineage["feedback_watermark"]["last_label_id"]
+    )
+    store.close()
+
+    assert first.lineage["train_sha256"] == again.lineage["train_sha256"] == pinned.lineage["train_sha256"]
+    assert len(first.recent) == 5 and first.lineage["labels_in_training"] == 15
+    assert set(first.recent["text"]).isdisjoint(set(first.train["text"]))
+    assert len(first.holdout) == 18  # 20 % of 90 messages, stratified
+    assert set(first.holdout["text"]).isdisjoint(set(first.train["text"]))
