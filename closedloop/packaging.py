@@ -10,6 +10,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
+from mlflow.pyfunc import PythonModel
 
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
@@ -31,7 +32,7 @@ def spam_texts(frame: pd.DataFrame) -> list[str]:
     return [redact_pii(t) for t in texts]
 
 
-class SpamFilterModel(mlflow.pyfunc.PythonModel):
+class SpamFilterModel(PythonModel):
     """DataFrame(text | subject, body) -> DataFrame(spam_probability, is_spam)."""
 
     def __init__(self, estimator: Any, threshold: float) -> None:
@@ -48,7 +49,7 @@ class SpamFilterModel(mlflow.pyfunc.PythonModel):
         return pd.DataFrame({"spam_probability": proba, "is_spam": proba >= self.threshold})
 
 
-class RecommenderModel(mlflow.pyfunc.PythonModel):
+class RecommenderModel(PythonModel):
     """DataFrame(user_id[, k]) -> DataFrame(item_ids, scores, cold_start), one row per user."""
 
     def __init__(self, estimator: Any, titles: dict[int, str]) -> None:

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
-from closedloop.store import AliasMove, Store, alias_history, record_alias_move
+from closedloop.store import Alias, AliasMove, Store, alias_history, record_alias_move
 
 log = logging.getLogger(__name__)
 
 ModelKind = Literal["spam", "recsys"]
 REGISTERED_MODELS: dict[str, str] = {"spam": "spam-filter", "recsys": "recommender"}
-CHAMPION, CHALLENGER = "champion", "challenger"
+CHAMPION: Final = "champion"
+CHALLENGER: Final = "challenger"
 
 
 class RegistryError(Exception):
@@ -83,7 +84,7 @@ def move_alias(
     store: Store,
     *,
     name: str,
-    alias: str,
+    alias: Alias,
     version: str | None,
     actor: str,
     reason: str,

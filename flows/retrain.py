@@ -131,13 +131,12 @@ def log_and_register(
                 "evaluation.json",
             )
             register_as = name if cand is winner else None
-            if model == "spam":
-                info = log_spam_model(cand.estimator, cand.threshold or 0.5, registered_name=register_as)
-            else:
-                titles = dict(
-                    zip(data.catalogue["item_id"].astype(int), data.catalogue["title"], strict=True)
-                )  # type: ignore[union-attr]
+            if isinstance(data, RecsysSnapshot):
+                items = data.catalogue
+                titles = dict(zip(items["item_id"].astype(int), items["title"], strict=True))
                 info = log_recommender(cand.estimator, titles, registered_name=register_as)
+            else:
+                info = log_spam_model(cand.estimator, cand.threshold or 0.5, registered_name=register_as)
             if cand is winner:
                 version, run_id = str(info.registered_model_version), run.info.run_id
     return version, run_id, winner
@@ -208,7 +207,7 @@ def promote(
     )
 
 
-@flow(name="retrain", task_runner=ThreadPoolTaskRunner(max_workers=2))
+@flow(name="retrain", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def retrain(
     model: str = "spam", reason: str = "manual", candidates: list[str] | None = None
 ) -> RetrainResult:
@@ -218,8 +217,8 @@ def retrain(
     settings = get_settings()
     store = open_store(settings.store_url)
     logger = get_run_logger()
-    run_context = get_run_context()
-    actor = f"prefect:flow-run/{run_context.flow_run.id}" if getattr(run_context, "flow_run", None) else "cli"
+    flow_run = getattr(get_run_context(), "flow_run", None)
+    actor = f"prefect:flow-run/{flow_run.id}" if flow_run is not None else "cli"
     names = candidates or (settings.candidates_spam if model == "spam" else settings.candidates_recsys)
     try:
         data = snapshot(model, settings, store)
@@ -261,5 +260,5 @@ def configured_retrain(settings: Settings) -> Any:
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner
 
-        return retrain.with_options(task_runner=DaskTaskRunner(address=settings.dask_address))
+        return retrain.with_options(task_runner=DaskTaskRunner(address=settings.dask_address))  # type: ignore[arg-type]
     return retrain

@@ -1,1 +1,1 @@
-"""`make bench`: measures the platform on the real corpora and writes bench/results.json plus README tables."""
+"""`make bench`: measures the platform on the real corpora; writes bench/results.json and README tables."""

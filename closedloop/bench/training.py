@@ -31,8 +31,18 @@ def run() -> dict[str, Any]:
 
 def tables(results: dict[str, Any]) -> str:
     spam_rows = [
-        [r["model"], r["split"], r["f1"], r["precision"], r["recall"], r["fpr"], r["roc_auc"], r["n_train"],
-         r["n_test"], r["seconds"]]
+        [
+            r["model"],
+            r["split"],
+            r["f1"],
+            r["precision"],
+            r["recall"],
+            r["fpr"],
+            r["roc_auc"],
+            r["n_train"],
+            r["n_test"],
+            r["seconds"],
+        ]
         for r in results["train_spam"]
     ]
     recsys_rows = [
@@ -46,6 +56,8 @@ def tables(results: dict[str, Any]) -> str:
             spam_rows,
         )
         + "\n\nRecommender (MovieLens 100K, per-user random 8:1:1, full ranking over unseen items):\n\n"
-        + markdown_table(["model", "NDCG@10", "Recall@10", "Hit@10", "n_train", "n_test", "seconds"], recsys_rows)
+        + markdown_table(
+            ["model", "NDCG@10", "Recall@10", "Hit@10", "n_train", "n_test", "seconds"], recsys_rows
+        )
         + "\n"
     )

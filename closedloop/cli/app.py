@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from closedloop.cli import data, demo, models, retrain, train, worker
+from closedloop.cli import data, demo, models, retrain, serve, train, worker
 from closedloop.cli.output import UsageProblem, fail
 from closedloop.corpora import CorpusError
 from closedloop.settings import apply_process_environment, get_settings
@@ -24,6 +24,7 @@ app.add_typer(train.app, name="train")
 app.add_typer(models.app, name="models")
 app.command(name="retrain")(retrain.retrain)
 worker.register(app)
+serve.register(app)
 demo.register(app)
 
 

@@ -52,7 +52,7 @@ def info(as_json: bool = typer.Option(False, "--json", help="Print the manifests
     settings = get_settings()
     manifests = {name: corpora.read_manifest(settings, name) for name in corpora.CORPORA}
     if as_json:
-        emit_json(manifests)
+        emit_json(dict(manifests.items()))
         return
     for name, manifest in manifests.items():
         if manifest is None:

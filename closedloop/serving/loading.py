@@ -49,7 +49,7 @@ def load_served(path: Path, *, kind: str, name: str, version: str, alias: str, s
 
 
 def warm(served: ServedModel) -> None:
-    """One prediction, so the first real request pays no lazy initialisation (and a broken model fails here)."""
+    """One prediction: the first real request pays no lazy set-up, and a broken model fails here."""
     with fast_inference():
         if served.kind == "spam":
             served.wrapper.spam_probability([WARM_UP_TEXT])

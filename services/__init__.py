@@ -1,0 +1,1 @@
+"""Entry points that face users: the prediction and feedback API (more services join here)."""

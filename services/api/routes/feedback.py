@@ -1,0 +1,60 @@
+"""User feedback on predictions, acknowledged only once committed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
+
+from closedloop.store import FeedbackIn, IdempotencyConflict, InvalidFeedback, PredictionNotFound
+from services.api.deps import ClientKey, RuntimeDep
+from services.api.schemas import FeedbackAck, FeedbackBody
+
+router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ClientKey])
+REASONS = {PredictionNotFound: "not_found", IdempotencyConflict: "conflict", InvalidFeedback: "invalid"}
+
+
+@router.post(
+    "/feedback",
+    status_code=202,
+    responses={
+        200: {
+            "model": FeedbackAck,
+            "description": "A replay of an event already stored: the original result.",
+        },
+        404: {"description": "No prediction with this id."},
+        409: {"description": "This event_id was already used for different feedback."},
+        422: {"description": "The kind or value does not fit the prediction."},
+    },
+)
+async def send_feedback(body: FeedbackBody, runtime: RuntimeDep, response: Response) -> FeedbackAck:
+    """Record feedback on a prediction.
+
+    202 means the event is committed to the store. Retrying with the same `event_id` and payload is safe:
+    it answers 200 with the original event's body and stores nothing new; the same `event_id` with a
+    different payload is a 409. Spam predictions take `report_spam` / `not_spam`; recommendations take
+    `click` / `dismiss` (value: the item id) or `rating` (value: `{"item_id", "rating": 1..5}`), about an
+    item the prediction recommended.
+    """
+    event = FeedbackIn.model_validate(body.model_dump())
+    if runtime.predictions.pending(event.prediction_id):
+        # The prediction is still queued for logging: wait for its commit instead of a spurious 404.
+        await run_in_threadpool(runtime.predictions.wait_logged, event.prediction_id)
+    try:
+        ack = await asyncio.wrap_future(runtime.feedback.submit(event))
+    except (PredictionNotFound, IdempotencyConflict, InvalidFeedback) as error:
+        runtime.metrics.feedback_rejected.labels(REASONS[type(error)]).inc()
+        raise
+    result = "created" if ack.created else "replayed"
+    runtime.metrics.feedback.labels(ack.model, ack.model_version, result).inc()
+    if not ack.created:
+        response.status_code = 200
+    record = ack.record
+    return FeedbackAck(
+        feedback_id=record.id,
+        event_id=record.event_id,
+        prediction_id=record.prediction_id,
+        kind=record.kind,
+        received_at=record.received_at.isoformat(),
+    )

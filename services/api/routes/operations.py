@@ -1,0 +1,56 @@
+"""Health, readiness, metrics, the served model versions, and the admin reload."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from services.api.deps import AdminKey, RuntimeDep
+from services.api.runtime import KINDS, Runtime
+from services.api.schemas import ModelsOut, ServedModelOut
+
+router = APIRouter(tags=["operations"])
+
+
+def _models(runtime: Runtime) -> ModelsOut:
+    served = [
+        ServedModelOut(kind=m.kind, name=m.name, alias=m.alias, version=m.version, source=m.source)  # type: ignore[arg-type]
+        for m in runtime.slots.all()
+    ]
+    return ModelsOut(models=served, shadow_share=runtime.settings.shadow_share)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Models are still loading."}})
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Readiness: 200 once every model has a champion loaded, 503 until then."""
+    missing = [kind for kind in KINDS if runtime.slots.get(kind) is None]
+    if missing:
+        return JSONResponse({"status": "loading", "missing": missing}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(runtime: RuntimeDep) -> Response:
+    """Prometheus metrics."""
+    return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/models")
+async def served_models(runtime: RuntimeDep) -> ModelsOut:
+    """The model versions being served; a spam `challenger` here is shadow-scoring a share of traffic."""
+    return _models(runtime)
+
+
+@router.post("/v1/admin/reload", dependencies=[AdminKey])
+async def reload_models(runtime: RuntimeDep) -> ModelsOut:
+    """Check the registry aliases now (instead of at the next poll) and load what changed."""
+    await run_in_threadpool(runtime.reloader.check)
+    return _models(runtime)

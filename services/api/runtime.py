@@ -1,0 +1,75 @@
+"""Everything a running API holds: the store and its two writers, the served models and their reloader."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from fastapi import HTTPException
+
+from closedloop.registry import CHAMPION
+from closedloop.serving import ModelCache, ModelSlots, PredictionLog, Reloader, ServedModel
+from closedloop.settings import Settings
+from closedloop.store import Store, open_store
+from closedloop.store.writer import FeedbackWriter
+from services.api.metrics import ApiMetrics
+from services.api.scoring import shadow_scorer
+
+log = logging.getLogger(__name__)
+KINDS = ["spam", "recsys"]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    slots: ModelSlots
+    reloader: Reloader
+    predictions: PredictionLog
+    feedback: FeedbackWriter
+    metrics: ApiMetrics
+
+    @classmethod
+    def start(cls, settings: Settings, metrics: ApiMetrics) -> Runtime:
+        """Open the store and start the writers and the reloader (whose first check loads the models)."""
+        _warn_if_open(settings)
+        store = open_store(settings.store_url)
+        slots = ModelSlots()
+        predictions = PredictionLog(store, maxsize=settings.prediction_log_queue, shadow=shadow_scorer(slots))
+        reloader = Reloader(
+            tracking_uri=settings.tracking_uri,
+            cache=ModelCache(settings.model_cache_dir),
+            slots=slots,
+            every_s=settings.reload_seconds,
+            on_reload=metrics.on_reload,
+        )
+        metrics.watch(slots, predictions)
+        runtime = cls(settings, store, slots, reloader, predictions, FeedbackWriter(store), metrics)
+        reloader.start()
+        return runtime
+
+    def stop(self) -> None:
+        """Stop polling, then drain both writers so that nothing acknowledged or queued is lost."""
+        self.reloader.stop()
+        self.predictions.close()
+        self.feedback.close()
+        self.store.close()
+
+    def ready(self) -> bool:
+        return self.slots.ready(KINDS)
+
+    def champion(self, kind: str) -> ServedModel:
+        """The champion serving `kind` now, or 503 while none is loaded."""
+        served = self.slots.get(kind, CHAMPION)
+        if served is None:
+            raise HTTPException(
+                503, detail=f"no {kind} model is loaded yet; retry shortly", headers={"Retry-After": "5"}
+            )
+        return served
+
+
+def _warn_if_open(settings: Settings) -> None:
+    if not settings.api_keys:
+        log.warning("no client API keys configured (CLOSEDLOOP_API_KEYS): write routes are open to anyone")
+    if not settings.admin_api_keys:
+        log.warning("no admin API keys configured (CLOSEDLOOP_ADMIN_API_KEYS): admin routes are open")

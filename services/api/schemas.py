@@ -1,0 +1,128 @@
+"""Request and response bodies. Strings must be valid Unicode without NUL: PostgreSQL cannot store U+0000 in
+JSON or text, and no real message needs it, so it is rejected (422) rather than silently stripped."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+from closedloop.store import FeedbackKind
+
+MAX_BATCH = 1_000
+
+
+def check_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (U+0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (it contains a lone surrogate)") from None
+    return value
+
+
+def check_json(value: Any) -> Any:
+    """Every string inside `value` passes `check_text`; numbers are finite (JSON has no NaN)."""
+    if isinstance(value, str):
+        check_text(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key)
+            check_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_json(item)
+    return value
+
+
+Text = Annotated[str, AfterValidator(check_text)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SpamIn(_Body):
+    """A message: either `text`, or `subject` and `body` (joined and PII-redacted exactly as in training)."""
+
+    text: Text | None = None
+    subject: Text | None = None
+    body: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SpamIn:
+        parts = self.subject is not None or self.body is not None
+        if (self.text is None) == (not parts):
+            raise ValueError("give either `text`, or `subject` and `body` (not both forms, not neither)")
+        return self
+
+
+class SpamBatchIn(_Body):
+    items: list[SpamIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class SpamOut(BaseModel):
+    prediction_id: str
+    spam_probability: float
+    is_spam: bool
+    threshold: float
+    model_version: str
+
+
+class SpamBatchOut(BaseModel):
+    predictions: list[SpamOut]
+    model_version: str
+
+
+class RecommendIn(_Body):
+    user_id: int = Field(ge=0, le=2**63 - 1)
+    k: int = Field(default=10, ge=1, le=100)
+    exclude_seen: bool = True
+
+
+class RecommendedItem(BaseModel):
+    item_id: int
+    title: str | None
+    score: float
+
+
+class RecommendOut(BaseModel):
+    prediction_id: str
+    items: list[RecommendedItem]
+    model_version: str
+    cold_start: bool
+
+
+class FeedbackBody(_Body):
+    """Feedback on a prediction; `event_id` is your idempotency key: retry with the same one."""
+
+    event_id: Text = Field(min_length=1, max_length=128)
+    prediction_id: Text = Field(min_length=1, max_length=64)
+    kind: FeedbackKind
+    value: Annotated[JsonValue, AfterValidator(check_json)] = None
+    actor: Text = Field(default="anonymous", min_length=1, max_length=128)
+
+
+class FeedbackAck(BaseModel):
+    feedback_id: int
+    event_id: str
+    prediction_id: str
+    kind: str
+    received_at: str
+
+
+class ServedModelOut(BaseModel):
+    kind: Literal["spam", "recsys"]
+    name: str
+    alias: str
+    version: str
+    source: str
+
+
+class ModelsOut(BaseModel):
+    models: list[ServedModelOut]
+    shadow_share: float

@@ -1,0 +1,88 @@
+"""Scoring and logging one request's predictions: the champion scores in the request, the prediction is
+queued for logging, and a share of spam traffic is queued for shadow scoring by the challenger."""
+
+from __future__ import annotations
+
+import random
+
+from closedloop.registry import CHALLENGER
+from closedloop.serving import ModelSlots, PredictionLog, ServedModel, ShadowScorer, fast_inference
+from closedloop.store import PredictionRecord
+from models.redaction import redact_pii
+from models.spam.corpus import message_text
+from services.api.schemas import RecommendedItem, RecommendIn, RecommendOut, SpamIn, SpamOut
+
+
+def spam_text(item: SpamIn) -> str:
+    """The model's input text, built and PII-redacted exactly as `closedloop.packaging.spam_texts` does."""
+    if item.text is not None:
+        return redact_pii(item.text)
+    return redact_pii(message_text(item.subject or "", item.body or ""))
+
+
+def score_spam(
+    served: ServedModel, texts: list[str], *, log: PredictionLog, slots: ModelSlots, shadow_share: float
+) -> list[SpamOut]:
+    with fast_inference():
+        probabilities = served.wrapper.spam_probability(texts)  # (n,)
+    threshold = served.wrapper.threshold
+    shadow = slots.get("spam", CHALLENGER) is not None and shadow_share > 0
+    results = []
+    for text, p in zip(texts, probabilities.tolist(), strict=True):
+        output = {"spam_probability": p, "is_spam": p >= threshold, "threshold": threshold}
+        # Only the redacted text is stored: it is what the model saw, and holds no raw PII.
+        record = PredictionRecord(
+            model="spam", model_version=served.version, input={"text": text}, output=output, score=p
+        )
+        log.submit(record, shadow=shadow and random.random() < shadow_share)
+        results.append(SpamOut(prediction_id=record.id, model_version=served.version, **output))
+    return results
+
+
+def recommend(served: ServedModel, request: RecommendIn, *, log: PredictionLog) -> RecommendOut:
+    with fast_inference():
+        ids, scores, cold_start = served.wrapper.recommend(
+            request.user_id, request.k, exclude_seen=request.exclude_seen
+        )
+    record = PredictionRecord(
+        model="recsys",
+        model_version=served.version,
+        input={"user_id": request.user_id, "k": request.k, "exclude_seen": request.exclude_seen},
+        output={"items": ids, "scores": scores, "cold_start": cold_start},
+        score=scores[0] if scores else None,
+    )
+    log.submit(record)
+    titles = served.wrapper.titles
+    items = [
+        RecommendedItem(item_id=i, title=titles.get(i), score=s) for i, s in zip(ids, scores, strict=True)
+    ]
+    return RecommendOut(
+        prediction_id=record.id, items=items, model_version=served.version, cold_start=cold_start
+    )
+
+
+def shadow_scorer(slots: ModelSlots) -> ShadowScorer:
+    """Scores queued spam predictions with the current challenger (runs in the prediction-log thread)."""
+
+    def score(records: list[PredictionRecord]) -> list[PredictionRecord]:
+        challenger = slots.get("spam", CHALLENGER)
+        if challenger is None:
+            return records
+        with fast_inference():
+            probabilities = challenger.wrapper.spam_probability([r.input["text"] for r in records]).tolist()
+        threshold = challenger.wrapper.threshold
+        return [
+            r.model_copy(
+                update={
+                    "shadow_version": challenger.version,
+                    "shadow_output": {
+                        "spam_probability": p,
+                        "is_spam": p >= threshold,
+                        "threshold": threshold,
+                    },
+                }
+            )
+            for r, p in zip(records, probabilities, strict=True)
+        ]
+
+    return score

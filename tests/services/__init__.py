@@ -1,0 +1,1 @@
+"""Tests of the serving API and its kernel parts (group commit, prediction log, hot reload)."""
