@@ -93,6 +93,10 @@ class Settings(BaseSettings):
         default=10_000, ge=1, description="Predictions waiting to be logged; beyond it they are dropped."
     )
     cors_origins: list[str] = Field(default=[], description="Origins allowed by CORS; empty: CORS closed.")
+    bench_postgres_url: str | None = Field(
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        description="Server on which the serving benchmark creates and drops a scratch database; None: skip.",
+    )
 
     @property
     def corpus_dir(self) -> Path:
@@ -145,3 +149,14 @@ def apply_process_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
     # No telemetry from a platform that must run offline (and one writer fewer on Prefect's SQLite at start).
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def child_environment(
+    *, settings: dict[str, str] | None = None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment for a child process (a server the benchmark starts): this one's, plus `settings`
+    as `CLOSEDLOOP_<NAME>` variables and `extra` for third-party tools (e.g. `MLFLOW_TRACKING_URI`)."""
+    import os
+
+    prefixed = {f"CLOSEDLOOP_{name.upper()}": value for name, value in (settings or {}).items()}
+    return {**os.environ, **prefixed, **(extra or {})}

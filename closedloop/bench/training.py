@@ -10,7 +10,7 @@ from typing import Any
 from closedloop.bench.report import markdown_table
 
 SPAM_RUNS = [("baseline", "random"), ("torch", "random"), ("baseline", "time"), ("torch", "time")]
-RECSYS_RUNS = ["popularity", "knn", "torch"]
+RECSYS_RUNS = ["popularity", "knn", "torch", "ensemble"]
 
 
 def _cli(*args: str) -> dict[str, Any]:

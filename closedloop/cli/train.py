@@ -30,6 +30,7 @@ class RecsysModel(StrEnum):
     popularity = "popularity"
     knn = "knn"
     torch = "torch"
+    ensemble = "ensemble"
 
 
 def _report(kind: str, metrics: dict[str, Any], started: float, as_json: bool) -> None:
@@ -73,7 +74,7 @@ def spam(
 @app.command()
 def recsys(
     model: RecsysModel = typer.Option(
-        RecsysModel.knn, help="popularity; knn: the strong classical model; torch."
+        RecsysModel.knn, help="popularity; knn: the strong classical model; torch; ensemble: knn + torch."
     ),
     seed: int = typer.Option(0, help="Seed for the split and the model."),
     checkpoint_dir: Path | None = typer.Option(None, help="torch: write a checkpoint every epoch here."),

@@ -5,6 +5,7 @@ writes served predictions (and shadow scores) off the request path.
 """
 
 from closedloop.serving.cache import ModelCache
+from closedloop.serving.ids import new_prediction_id
 from closedloop.serving.loading import ServedModel, fast_inference, load_served, warm
 from closedloop.serving.prediction_log import PredictionLog, ShadowScorer
 from closedloop.serving.reloading import ALIASES, Reloader, ReloadListener
@@ -21,5 +22,6 @@ __all__ = [
     "ShadowScorer",
     "fast_inference",
     "load_served",
+    "new_prediction_id",
     "warm",
 ]

@@ -54,4 +54,7 @@ def warm(served: ServedModel) -> None:
         if served.kind == "spam":
             served.wrapper.spam_probability([WARM_UP_TEXT])
         else:
-            served.wrapper.recommend(0, 1, exclude_seen=True)
+            # A known user, so the model's own scoring runs (an unknown one only reads popularity).
+            users = getattr(served.wrapper.estimator, "users_", None)
+            user = int(users.ids[0]) if users is not None and len(users.ids) else 0
+            served.wrapper.recommend(user, 1, exclude_seen=True)

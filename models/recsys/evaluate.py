@@ -138,7 +138,8 @@ def evaluate_recsys(
 
     ``model`` is one of ``MODEL_NAMES``: "popularity", "knn" (EASE^R, λ and β chosen on valid), "torch"
     (Mult-DAE, epochs chosen on valid) or "ensemble" (their score blend, weight chosen on valid).
-    ``progress`` is passed to the training loop's progress bar (None: only on a terminal); ``checkpoint_dir`` / ``resume`` to its checkpointing (Mult-DAE only).
+    ``progress`` is passed to the training loop's progress bar (None: only on a terminal);
+    ``checkpoint_dir`` / ``resume`` to its checkpointing (Mult-DAE only).
     """
     if model not in MODEL_NAMES:
         raise ValueError(f"unknown recommender {model!r}; choose one of {', '.join(MODEL_NAMES)}")

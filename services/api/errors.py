@@ -10,6 +10,7 @@ from uuid import uuid4
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from closedloop.store import IdempotencyConflict, InvalidFeedback, PredictionNotFound, StoreError
 
@@ -24,7 +25,7 @@ STORE_STATUS: dict[type[StoreError], int] = {
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _internal_error)
+    app.add_middleware(InternalErrorMiddleware)
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -43,9 +44,33 @@ async def _store_error(_request: Request, exc: StoreError) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
-async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    request_id = uuid4().hex
-    log.error(
-        "internal error on %s %s (request_id=%s)", request.method, request.url.path, request_id, exc_info=exc
-    )
-    return JSONResponse({"detail": "internal error", "request_id": request_id}, status_code=500)
+class InternalErrorMiddleware:
+    """The catch-all: an unexpected exception becomes `{"detail": "internal error", "request_id"}` plus a
+    logged trace. Unlike an `Exception` handler (which Starlette re-raises, so the server drops the
+    keep-alive connection), the exception ends here."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            request_id = uuid4().hex
+            log.exception(
+                "internal error on %s %s (request_id=%s)", scope["method"], scope["path"], request_id
+            )
+            if started:
+                raise  # too late for a clean answer: let the server close the connection
+            response = JSONResponse({"detail": "internal error", "request_id": request_id}, status_code=500)
+            await response(scope, receive, send)

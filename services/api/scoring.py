@@ -6,7 +6,14 @@ from __future__ import annotations
 import random
 
 from closedloop.registry import CHALLENGER
-from closedloop.serving import ModelSlots, PredictionLog, ServedModel, ShadowScorer, fast_inference
+from closedloop.serving import (
+    ModelSlots,
+    PredictionLog,
+    ServedModel,
+    ShadowScorer,
+    fast_inference,
+    new_prediction_id,
+)
 from closedloop.store import PredictionRecord
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
@@ -32,7 +39,12 @@ def score_spam(
         output = {"spam_probability": p, "is_spam": p >= threshold, "threshold": threshold}
         # Only the redacted text is stored: it is what the model saw, and holds no raw PII.
         record = PredictionRecord(
-            model="spam", model_version=served.version, input={"text": text}, output=output, score=p
+            id=new_prediction_id(),
+            model="spam",
+            model_version=served.version,
+            input={"text": text},
+            output=output,
+            score=p,
         )
         log.submit(record, shadow=shadow and random.random() < shadow_share)
         results.append(SpamOut(prediction_id=record.id, model_version=served.version, **output))
@@ -45,6 +57,7 @@ def recommend(served: ServedModel, request: RecommendIn, *, log: PredictionLog) 
             request.user_id, request.k, exclude_seen=request.exclude_seen
         )
     record = PredictionRecord(
+        id=new_prediction_id(),
         model="recsys",
         model_version=served.version,
         input={"user_id": request.user_id, "k": request.k, "exclude_seen": request.exclude_seen},

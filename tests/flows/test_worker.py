@@ -47,20 +47,21 @@ def trigger_of(client: MlflowClient, version: str) -> str | None:
 
 def test_events_and_new_labels_trigger_retrains(tmp_path: Path):
     home, port = tmp_path / "home", free_port()
-    settings = Settings(home=home, prefect_port=port, label_trigger_count=5, label_watch_seconds=5)
+    settings = Settings(home=home, prefect_port=port, label_trigger_count=5, label_watch_seconds=15)
     corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus"))
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CLOSEDLOOP_"))},
         "CLOSEDLOOP_HOME": str(home),
         "CLOSEDLOOP_PREFECT_PORT": str(port),
         "CLOSEDLOOP_LABEL_TRIGGER_COUNT": "5",
-        "CLOSEDLOOP_LABEL_WATCH_SECONDS": "5",
+        "CLOSEDLOOP_LABEL_WATCH_SECONDS": "15",
         "CLOSEDLOOP_CANDIDATES_SPAM": '["baseline"]',
         "CLOSEDLOOP_GATE_N_BOOTSTRAP": "500",
-        # The server's scheduler looks for due runs every 60 s by default; the watcher runs every 5 s here.
+        # The server's scheduler looks for due runs every 60 s by default; the watcher runs every 15 s here.
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
     }
-    log = (tmp_path / "worker.log").open("wb")
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "closedloop", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -83,7 +84,7 @@ def test_events_and_new_labels_trigger_retrains(tmp_path: Path):
              "resource={'prefect.resource.id': 'closedloop.model.spam-filter'})"],
             env={**env, "PREFECT_API_URL": api}, check=True, timeout=60,
         )  # fmt: skip
-        assert wait_for(lambda: trigger_of(client, "1"), timeout=150, what="a drift-triggered retrain") == (
+        assert wait_for(lambda: trigger_of(client, "1"), timeout=240, what="a drift-triggered retrain") == (
             "closedloop.drift.detected"
         )
 
@@ -100,11 +101,18 @@ def test_events_and_new_labels_trigger_retrains(tmp_path: Path):
                     subject={"text": message_text(subject, body)},
                 )
         store.close()
-        assert wait_for(lambda: trigger_of(client, "2"), timeout=150, what="a label-triggered retrain") == (
+        assert wait_for(lambda: trigger_of(client, "2"), timeout=240, what="a label-triggered retrain") == (
             "closedloop.labels.threshold"
         )
         champion = registry.aliased_version(client, name="spam-filter", alias="champion")
         assert champion is not None and str(champion.version) == "1"  # v2 went through the gate as well
+    except AssertionError as failure:
+        server_log = home / "prefect" / "server.log"
+        errors = [line for line in server_log.read_text(errors="replace").splitlines() if "ERROR" in line]
+        tail = log_path.read_text(errors="replace").splitlines()[-40:]
+        raise AssertionError(
+            f"{failure}\nworker log:\n" + "\n".join(tail) + "\nserver errors:\n" + "\n".join(errors[-10:])
+        ) from None
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)

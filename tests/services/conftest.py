@@ -33,7 +33,9 @@ def register_spam(settings: Settings, *, threshold: float, alias: str | None = N
     """Log a tiny TF-IDF spam filter as a new version of spam-filter; point `alias` at it if given."""
     client = tracking.configure(settings)
     with tracking.training_run(settings, experiment="spam-filter", run_name="test"):
-        info = log_spam_model(TfidfLogisticSpamModel(min_df=1).fit(TEXTS, LABELS), threshold, registered_name="spam-filter")
+        info = log_spam_model(
+            TfidfLogisticSpamModel(min_df=1).fit(TEXTS, LABELS), threshold, registered_name="spam-filter"
+        )
     version = str(info.registered_model_version)
     if alias is not None:
         store = open_store(settings.store_url)

@@ -61,7 +61,9 @@ def test_body_cap_is_413_with_a_json_message(serving_home, tmp_path):
         assert declared.status_code == 413 and "at most 2048 bytes" in declared.json()["detail"]
         # Chunked upload: no Content-Length, the cap applies while the body streams in.
         chunks = iter([b'{"text": "', b"x" * 1500, b"x" * 1500, b'"}'])
-        streamed = client.post("/v1/spam/predict", content=chunks, headers={"content-type": "application/json"})
+        streamed = client.post(
+            "/v1/spam/predict", content=chunks, headers={"content-type": "application/json"}
+        )
         assert streamed.status_code == 413 and "at most 2048 bytes" in streamed.json()["detail"]
 
 
@@ -89,7 +91,9 @@ def test_feedback_accept_replay_conflict_and_errors(client: TestClient, api_sett
     unknown = client.post("/v1/feedback", json={**event, "event_id": "e-2", "prediction_id": "nope"})
     assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
     wrong_kind = client.post("/v1/feedback", json={**event, "event_id": "e-3", "kind": "click", "value": 1})
-    assert wrong_kind.status_code == 422 and "does not apply to a spam prediction" in wrong_kind.json()["detail"]
+    assert (
+        wrong_kind.status_code == 422 and "does not apply to a spam prediction" in wrong_kind.json()["detail"]
+    )
     bad_kind = client.post("/v1/feedback", json={**event, "event_id": "e-4", "kind": "like"})
     assert bad_kind.status_code == 422 and "body.kind" in bad_kind.json()["detail"]
 
@@ -102,9 +106,16 @@ def test_feedback_accept_replay_conflict_and_errors(client: TestClient, api_sett
 def test_recsys_feedback_must_be_about_a_recommended_item(client: TestClient):
     answer = client.post("/v1/recommendations", json={"user_id": 1, "k": 2}).json()
     pid = answer["prediction_id"]
-    rating = {"event_id": "r-1", "prediction_id": pid, "kind": "rating", "value": {"item_id": 30, "rating": 5}}
+    rating = {
+        "event_id": "r-1",
+        "prediction_id": pid,
+        "kind": "rating",
+        "value": {"item_id": 30, "rating": 5},
+    }
     assert client.post("/v1/feedback", json=rating).status_code == 202
-    other = client.post("/v1/feedback", json={"event_id": "r-2", "prediction_id": pid, "kind": "click", "value": 10})
+    other = client.post(
+        "/v1/feedback", json={"event_id": "r-2", "prediction_id": pid, "kind": "click", "value": 10}
+    )
     assert other.status_code == 422 and "was not recommended" in other.json()["detail"]
 
 
@@ -130,9 +141,14 @@ def test_operations_routes(client: TestClient):
     assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
     text = metrics.text
     assert 'closedloop_predictions_total{model="spam",version="1"}' in text
-    assert 'closedloop_http_request_duration_seconds_bucket{le="0.001",method="POST",route="/v1/spam/predict"' in text
+    assert (
+        'closedloop_http_request_duration_seconds_bucket{le="0.001",method="POST",route="/v1/spam/predict"'
+        in text
+    )
     assert 'closedloop_prediction_log_dropped_total{reason="queue_full"} 0.0' in text
-    assert 'closedloop_model_reloads_total{alias="champion",model="spam",result="success",version="1"}' in text
+    assert (
+        'closedloop_model_reloads_total{alias="champion",model="spam",result="success",version="1"}' in text
+    )
     assert 'closedloop_served_model{alias="champion",model="recsys",version="1"} 1.0' in text
     assert client.get("/docs").status_code == 200
     assert "/v1/spam/predict:batch" in client.get("/openapi.json").json()["paths"]

@@ -30,7 +30,8 @@ def free_port() -> int:
 def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
     command = [sys.executable, "-m", "closedloop", "serve", "--port", str(port)]
-    return subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 90) -> None:
@@ -54,7 +55,10 @@ def test_acknowledged_feedback_survives_sigkill(serving_home: Path, tmp_path: Pa
     try:
         wait_ready(base, server)
         with httpx.Client(base_url=base) as client:
-            pids = [client.post("/v1/spam/predict", json={"text": f"m{i}"}).json()["prediction_id"] for i in range(20)]
+            pids = [
+                client.post("/v1/spam/predict", json={"text": f"m{i}"}).json()["prediction_id"]
+                for i in range(20)
+            ]
 
         def send(worker: int) -> None:
             with httpx.Client(base_url=base, timeout=5) as client:

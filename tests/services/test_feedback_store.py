@@ -32,7 +32,12 @@ def test_feedback_round_trip_and_concurrent_replays(store_settings: Settings):
     with open_client(create_app(store_settings)) as client:
         wait_ready(client)
         pid = client.post("/v1/spam/predict", json={"text": "win a prize"}).json()["prediction_id"]
-        event = {"event_id": "dup", "prediction_id": pid, "kind": "report_spam", "value": {"reason": "ads 📢"}}
+        event = {
+            "event_id": "dup",
+            "prediction_id": pid,
+            "kind": "report_spam",
+            "value": {"reason": "ads 📢"},
+        }
         with ThreadPoolExecutor(12) as pool:
             responses = list(pool.map(lambda _: client.post("/v1/feedback", json=event), range(48)))
         statuses = sorted(r.status_code for r in responses)
@@ -42,7 +47,9 @@ def test_feedback_round_trip_and_concurrent_replays(store_settings: Settings):
         assert conflict.status_code == 409
         unique = [{**event, "event_id": f"u{i}"} for i in range(40)]
         with ThreadPoolExecutor(8) as pool:
-            assert {r.status_code for r in pool.map(lambda e: client.post("/v1/feedback", json=e), unique)} == {202}
+            assert {
+                r.status_code for r in pool.map(lambda e: client.post("/v1/feedback", json=e), unique)
+            } == {202}
     store = open_store(store_settings.store_url)
     with store.engine.connect() as connection:
         event_ids = connection.execute(text("SELECT event_id FROM feedback_events")).scalars().all()

@@ -60,7 +60,10 @@ def test_serves_from_cache_when_mlflow_is_down(serving_home: Path, tmp_path: Pat
     with open_client(create_app(down)) as client:
         wait_ready(client)
         served = client.get("/v1/models").json()["models"]
-        assert {(m["kind"], m["version"], m["source"]) for m in served} == {("spam", "1", "cache"), ("recsys", "1", "cache")}
+        assert {(m["kind"], m["version"], m["source"]) for m in served} == {
+            ("spam", "1", "cache"),
+            ("recsys", "1", "cache"),
+        }
         answer = client.post("/v1/spam/predict", json={"text": "free money"})
         assert answer.status_code == 200 and answer.json()["model_version"] == "1"
 
@@ -68,10 +71,21 @@ def test_serves_from_cache_when_mlflow_is_down(serving_home: Path, tmp_path: Pat
 def test_shadow_scoring_logs_both_scores(client: TestClient, api_settings: Settings):
     challenger = register_spam(api_settings, threshold=0.7, alias=registry.CHALLENGER)
     reloaded = client.post("/v1/admin/reload").json()["models"]
-    assert {"kind": "spam", "name": "spam-filter", "alias": "challenger", "version": challenger, "source": "mlflow"} in reloaded
+    assert {
+        "kind": "spam",
+        "name": "spam-filter",
+        "alias": "challenger",
+        "version": challenger,
+        "source": "mlflow",
+    } in reloaded
     pid = client.post("/v1/spam/predict", json={"text": "cheap pills offer"}).json()["prediction_id"]
     # Feedback waits for the prediction's log commit, which happens after shadow scoring.
-    assert client.post("/v1/feedback", json={"event_id": "s", "prediction_id": pid, "kind": "report_spam"}).status_code == 202
+    assert (
+        client.post(
+            "/v1/feedback", json={"event_id": "s", "prediction_id": pid, "kind": "report_spam"}
+        ).status_code
+        == 202
+    )
     store = open_store(api_settings.store_url)
     with store.session() as session:
         row = recent_predictions(session, model="spam").set_index("prediction_id").loc[pid]

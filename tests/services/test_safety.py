@@ -17,8 +17,12 @@ def test_client_and_admin_keys_are_distinct(serving_home: Path):
         missing = client.post("/v1/spam/predict", json=body)
         assert missing.status_code == 401 and "X-API-Key" in missing.json()["detail"]
         assert client.post("/v1/spam/predict", json=body, headers={"X-API-Key": "nope"}).status_code == 403
-        assert client.post("/v1/spam/predict", json=body, headers={"X-API-Key": "client-key"}).status_code == 200
-        assert client.post("/v1/spam/predict", json=body, headers={"X-API-Key": "admin-key"}).status_code == 403
+        assert (
+            client.post("/v1/spam/predict", json=body, headers={"X-API-Key": "client-key"}).status_code == 200
+        )
+        assert (
+            client.post("/v1/spam/predict", json=body, headers={"X-API-Key": "admin-key"}).status_code == 403
+        )
         assert client.post("/v1/admin/reload").status_code == 401
         assert client.post("/v1/admin/reload", headers={"X-API-Key": "client-key"}).status_code == 403
         assert client.post("/v1/admin/reload", headers={"X-API-Key": "admin-key"}).status_code == 200

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from models.recsys.ease import EASERecommender
-from models.recsys.evaluate import EASE_L2_GRID, MODEL_NAMES, evaluate_recsys, fit_recommender
+from models.recsys.ensemble import BlendRecommender
+from models.recsys.evaluate import EASE_BETA_GRID, EASE_L2_GRID, MODEL_NAMES, evaluate_recsys, fit_recommender
 from models.recsys.movielens import MovieLens
 from models.recsys.neural import AutoencoderRecommender
 from models.recsys.splits import RatingSplit, split_ratings
@@ -48,6 +49,11 @@ def test_all_models_report_the_protocol(catalogue: MovieLens) -> None:
     assert results["knn"].selection["l2"] in EASE_L2_GRID
     assert isinstance(results["torch"].model, AutoencoderRecommender)
     assert results["torch"].selection["epochs"] >= 1
+    assert ndcg["ensemble"] > ndcg["popularity"] + 0.2, ndcg
+    blend = results["ensemble"].model
+    assert isinstance(blend, BlendRecommender) and blend.prefit
+    assert results["ensemble"].selection["blend_weight"] == blend.weight_ in blend.weights
+    assert results["ensemble"].selection["l2"] == blend.first_.l2
 
 
 def test_same_seed_same_result(catalogue: MovieLens) -> None:
@@ -63,6 +69,7 @@ def test_fit_recommender_selects_on_valid_without_reading_test(catalogue: MovieL
     blind = RatingSplit(train=split.train, valid=split.valid, test=pd.DataFrame())
     model, selection = fit_recommender("knn", split=blind, catalogue=catalogue.items["item_id"], seed=0)
     assert isinstance(model, EASERecommender) and selection["l2"] == model.l2
+    assert selection["popularity_exponent"] == model.popularity_exponent in EASE_BETA_GRID
     assert 999 in model.items_.ids  # catalogue items nobody rated are still ranked
     with pytest.raises(ValueError, match="choose one of popularity, knn, torch"):
         fit_recommender("ease", split=blind)

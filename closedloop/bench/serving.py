@@ -1,0 +1,213 @@
+"""The `serving` suite: our API against `mlflow models serve` on the same champion, feedback throughput into
+SQLite and PostgreSQL, and recommendation latency — all driven by one load client (`loadgen`).
+
+Uses the champions of the home in settings (read-only) and writes predictions and feedback only into scratch
+stores, never into the home's feedback store (benchmark feedback must not become training labels).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, make_url, text
+
+from closedloop import registry, tracking
+from closedloop.bench.loadgen import drive
+from closedloop.bench.report import markdown_table
+from closedloop.settings import Settings, child_environment, get_settings
+
+MESSAGES = [
+    "Re: build failure on trunk\n\nThe nightly build broke after the parser patch; I reverted it, see r1234.",
+    "Make money fast!!! Click here to claim your FREE prize. Limited offer, act now, unsubscribe below.",
+    "Meeting notes\n\n" + "Agenda: release schedule, kernel review, budget for Q3. Thanks, regards. " * 8,
+    "Cheap loans approved in minutes. No credit check. Visit our site for a guaranteed casino bonus! " * 4,
+]
+SECONDS = 8.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _server(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"{command[:4]} did not start:\n{log.read().decode()[-3000:]}")
+                try:
+                    if _is_ready(ready_url):
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def _is_ready(url: str) -> bool:
+    """Ready, or (ours) serving a spam champion: a recommender that fails to load skips its rows only."""
+    if httpx.get(url, timeout=1).status_code == 200:
+        return True
+    if not url.endswith("/readyz"):
+        return False
+    served = httpx.get(url.removesuffix("/readyz") + "/v1/models", timeout=1).json()["models"]
+    return any(m["kind"] == "spam" and m["alias"] == "champion" for m in served)
+
+
+def _serves_recsys(port: int) -> bool:
+    served = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).json()["models"]
+    return any(m["kind"] == "recsys" for m in served)
+
+
+def _our_server(settings: Settings, port: int, database_url: str) -> Any:
+    env = child_environment(
+        settings={"home": str(settings.home), "database_url": database_url, "shadow_share": "0"}
+    )
+    command = [sys.executable, "-m", "closedloop", "serve", "--port", str(port)]
+    return _server(command, env, f"http://127.0.0.1:{port}/readyz")
+
+
+def _spam_body(number: int) -> bytes:
+    return json.dumps({"text": MESSAGES[number % len(MESSAGES)]}).encode()
+
+
+def _mlflow_body(number: int) -> bytes:
+    return json.dumps({"dataframe_records": [{"text": MESSAGES[number % len(MESSAGES)]}]}).encode()
+
+
+def _feedback(port: int) -> dict[str, float]:
+    """Acknowledged (committed) feedback events per second, 32 concurrent clients."""
+    items = [{"text": MESSAGES[i % len(MESSAGES)]} for i in range(1000)]
+    answer = httpx.post(f"http://127.0.0.1:{port}/v1/spam/predict:batch", json={"items": items}, timeout=60)
+    ids = [p["prediction_id"] for p in answer.json()["predictions"]]
+    run = uuid.uuid4().hex[:8]
+
+    def body(number: int) -> bytes:
+        event = {
+            "event_id": f"{run}-{number}",
+            "prediction_id": ids[number % len(ids)],
+            "kind": "report_spam",
+        }
+        return json.dumps(event).encode()
+
+    drive(port, "/v1/feedback", body, concurrency=32, seconds=1.0)  # warm-up (and waits for the log commit)
+    return drive(port, "/v1/feedback", body, concurrency=32, seconds=SECONDS).summary()
+
+
+@contextmanager
+def _scratch_postgres(admin_url: str) -> Iterator[str | None]:
+    admin = make_url(admin_url).set(drivername="postgresql+psycopg")
+    name = f"closedloop_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        print(f"bench: PostgreSQL feedback skipped ({str(error).splitlines()[0]})", flush=True)
+        engine.dispose()
+        yield None
+        return
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def _require_champions(settings: Settings) -> None:
+    client = tracking.configure(settings)
+    for kind, name in registry.REGISTERED_MODELS.items():
+        if registry.aliased_version(client, name=name, alias=registry.CHAMPION) is None:
+            raise RuntimeError(
+                f"{name} has no champion in {settings.home}: run `closedloop retrain {kind}` first"
+            )
+
+
+def run() -> dict[str, Any]:
+    settings = get_settings()
+    _require_champions(settings)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        port = _free_port()
+        with _our_server(settings, port, f"sqlite:///{Path(scratch) / 'bench.db'}"):
+            drive(port, "/v1/spam/predict", _spam_body, total=300)  # warm-up
+            results["ours_single"] = drive(port, "/v1/spam/predict", _spam_body, total=3000).summary()
+            results["ours_8"] = drive(
+                port, "/v1/spam/predict", _spam_body, concurrency=8, seconds=SECONDS
+            ).summary()
+            users = lambda n: json.dumps({"user_id": 1 + n % 900, "k": 10}).encode()  # noqa: E731
+            if _serves_recsys(port):
+                drive(port, "/v1/recommendations", users, total=200)
+                results["recommend_single"] = drive(port, "/v1/recommendations", users, total=2000).summary()
+            else:
+                print(
+                    "bench: the recommender champion did not load (see the server log); skipped", flush=True
+                )
+            results["feedback_sqlite"] = _feedback(port)
+        mlflow_port = _free_port()
+        command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/spam-filter@champion"]
+        command += ["--env-manager", "local", "-h", "127.0.0.1", "-p", str(mlflow_port)]
+        env = child_environment(extra={"MLFLOW_TRACKING_URI": settings.tracking_uri})
+        # MLflow execs `uvicorn` by name: this interpreter's scripts must come first on PATH.
+        env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+        with _server(command, env, f"http://127.0.0.1:{mlflow_port}/ping"):
+            drive(mlflow_port, "/invocations", _mlflow_body, total=300)
+            results["mlflow_single"] = drive(mlflow_port, "/invocations", _mlflow_body, total=3000).summary()
+            results["mlflow_8"] = drive(
+                mlflow_port, "/invocations", _mlflow_body, concurrency=8, seconds=SECONDS
+            ).summary()
+    with _scratch_postgres(settings.bench_postgres_url or "") as pg_url:
+        if pg_url is not None and settings.bench_postgres_url:
+            port = _free_port()
+            with _our_server(settings, port, pg_url):
+                results["feedback_postgres"] = _feedback(port)
+    results["throughput_ratio"] = results["ours_8"]["per_s"] / max(results["mlflow_8"]["per_s"], 1e-9)
+    return {"serving": results}
+
+
+def tables(results: dict[str, Any]) -> str:
+    r = results["serving"]
+    rows = [
+        ["our API, 1 client", "/v1/spam/predict", r["ours_single"]],
+        ["our API, 8 clients", "/v1/spam/predict", r["ours_8"]],
+        ["mlflow models serve, 1 client", "/invocations", r["mlflow_single"]],
+        ["mlflow models serve, 8 clients", "/invocations", r["mlflow_8"]],
+        ["our API, 32 clients, SQLite", "/v1/feedback (acked = committed)", r["feedback_sqlite"]],
+    ]
+    if "recommend_single" in r:
+        rows.insert(4, ["our API, 1 client (known users)", "/v1/recommendations", r["recommend_single"]])
+    if "feedback_postgres" in r:
+        rows.append(
+            ["our API, 32 clients, PostgreSQL", "/v1/feedback (acked = committed)", r["feedback_postgres"]]
+        )
+    table = markdown_table(
+        ["server, load", "route", "requests/s", "p50 ms", "p99 ms", "errors"],
+        [[name, route, s["per_s"], s["p50_ms"], s["p99_ms"], int(s["errors"])] for name, route, s in rows],
+    )
+    return (
+        "Spam filter champion served by our API and by `mlflow models serve --env-manager local` "
+        "(one uvicorn worker each, same machine as the load client, HTTP/1.1 keep-alive):\n\n"
+        + table
+        + f"\n\nThroughput ratio at 8 clients (ours / MLflow): {r['throughput_ratio']:.1f}×\n"
+    )
