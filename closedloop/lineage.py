@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -39,3 +40,27 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{sha}-dirty" if dirty else sha
+
+
+def snapshot_lineage(
+    *,
+    manifest: dict[str, Any],
+    watermark: Any,
+    n_labels_trained: int,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    recent: pd.DataFrame,
+) -> dict[str, Any]:
+    """What a training snapshot was made of: corpus, feedback watermark, and digests of its exact rows."""
+    return {
+        "corpus_manifest": manifest,
+        "feedback_watermark": watermark,
+        "labels_in_training": n_labels_trained,
+        "labels_in_recent_slice": len(recent),
+        "train_sha256": frame_sha256(train),
+        "holdout_sha256": frame_sha256(holdout),
+        "recent_sha256": frame_sha256(recent),
+        "n_train": len(train),
+        "n_holdout": len(holdout),
+        "n_recent": len(recent),
+    }

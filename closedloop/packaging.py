@@ -82,29 +82,26 @@ def log_spam_model(
     estimator: Any, threshold: float, *, registered_name: str | None
 ) -> mlflow.models.model.ModelInfo:
     """Log (and optionally register) a spam filter under the active run, with signature and input example."""
-    wrapper = SpamFilterModel(estimator, threshold)
     example = pd.DataFrame({"text": ["Re: patch for the parser\n\nLooks good to me, merging."]})
-    signature = infer_signature(example, wrapper.predict(None, example))
-    return mlflow.pyfunc.log_model(
-        name="model",
-        python_model=wrapper,
-        signature=signature,
-        input_example=example,
-        registered_model_name=registered_name,
-        pip_requirements=_requirements(),
-    )
+    return _log(SpamFilterModel(estimator, threshold), example, registered_name)
 
 
 def log_recommender(
     estimator: Any, titles: dict[int, str], *, registered_name: str | None
 ) -> mlflow.models.model.ModelInfo:
-    wrapper = RecommenderModel(estimator, titles)
-    example = pd.DataFrame({"user_id": [1], "k": [10]})
-    signature = infer_signature(example, wrapper.predict(None, example))
+    """Log (and optionally register) a recommender with its catalogue titles under the active run."""
+    return _log(
+        RecommenderModel(estimator, titles), pd.DataFrame({"user_id": [1], "k": [10]}), registered_name
+    )
+
+
+def _log(
+    wrapper: PythonModel, example: pd.DataFrame, registered_name: str | None
+) -> mlflow.models.model.ModelInfo:
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=wrapper,
-        signature=signature,
+        signature=infer_signature(example, wrapper.predict(None, example)),
         input_example=example,
         registered_model_name=registered_name,
         pip_requirements=_requirements(),

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from closedloop import registry, tracking
 from closedloop.bench.loadgen import drive
 from closedloop.bench.report import markdown_table
 from closedloop.settings import Settings, child_environment, get_settings
+from closedloop.store import FeedbackIn, PredictionRecord, log_predictions, open_store
+from closedloop.store.writer import FeedbackWriter
 
 MESSAGES = [
     "Re: build failure on trunk\n\nThe nightly build broke after the parser patch; I reverted it, see r1234.",
@@ -114,6 +117,38 @@ def _feedback(port: int) -> dict[str, float]:
     return drive(port, "/v1/feedback", body, concurrency=32, seconds=SECONDS).summary()
 
 
+def _writer(database_url: str, clients: int = 32, per_client: int = 300) -> dict[str, float]:
+    """The group-commit writer alone (no HTTP): `clients` threads each wait for every commit in turn."""
+    store = open_store(database_url)
+    records = [
+        PredictionRecord(model="spam", model_version="bench", input={"text": m}, output={}) for m in MESSAGES
+    ]
+    with store.session() as session:
+        log_predictions(session, rows=records)
+    writer, run = FeedbackWriter(store), uuid.uuid4().hex[:8]
+
+    def client(number: int) -> None:
+        for i in range(per_client):
+            event = FeedbackIn(
+                event_id=f"{run}-{number}-{i}", prediction_id=records[i % len(records)].id, kind="report_spam"
+            )
+            writer.submit(event).result()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    writer.close()
+    store.close()
+    return {
+        "per_s": clients * per_client / seconds,
+        "events_per_commit": clients * per_client / writer.commits,
+    }
+
+
 @contextmanager
 def _scratch_postgres(admin_url: str) -> Iterator[str | None]:
     admin = make_url(admin_url).set(drivername="postgresql+psycopg")
@@ -165,6 +200,7 @@ def run() -> dict[str, Any]:
                     "bench: the recommender champion did not load (see the server log); skipped", flush=True
                 )
             results["feedback_sqlite"] = _feedback(port)
+        results["writer_sqlite"] = _writer(f"sqlite:///{Path(scratch) / 'writer.db'}")
         mlflow_port = _free_port()
         command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/spam-filter@champion"]
         command += ["--env-manager", "local", "-h", "127.0.0.1", "-p", str(mlflow_port)]
@@ -182,6 +218,7 @@ def run() -> dict[str, Any]:
             port = _free_port()
             with _our_server(settings, port, pg_url):
                 results["feedback_postgres"] = _feedback(port)
+            results["writer_postgres"] = _writer(pg_url)
     results["throughput_ratio"] = results["ours_8"]["per_s"] / max(results["mlflow_8"]["per_s"], 1e-9)
     return {"serving": results}
 
@@ -205,9 +242,21 @@ def tables(results: dict[str, Any]) -> str:
         ["server, load", "route", "requests/s", "p50 ms", "p99 ms", "errors"],
         [[name, route, s["per_s"], s["p50_ms"], s["p99_ms"], int(s["errors"])] for name, route, s in rows],
     )
+    writers = [
+        [
+            f"FeedbackWriter alone, 32 threads, {db}",
+            r[f"writer_{db}"]["per_s"],
+            r[f"writer_{db}"]["events_per_commit"],
+        ]
+        for db in ("sqlite", "postgres")
+        if f"writer_{db}" in r
+    ]
     return (
         "Spam filter champion served by our API and by `mlflow models serve --env-manager local` "
         "(one uvicorn worker each, same machine as the load client, HTTP/1.1 keep-alive):\n\n"
         + table
-        + f"\n\nThroughput ratio at 8 clients (ours / MLflow): {r['throughput_ratio']:.1f}×\n"
+        + f"\n\nThroughput ratio at 8 clients (ours / MLflow): {r['throughput_ratio']:.1f}×\n\n"
+        + "Group commit without HTTP (each thread waits for its commit before sending the next event):\n\n"
+        + markdown_table(["writer", "events/s", "events per commit"], writers)
+        + "\n"
     )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import getpass
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
+from mlflow import MlflowClient
 from rich.table import Table
 
 from closedloop import registry, tracking
 from closedloop.cli.output import console, emit_json
 from closedloop.settings import get_settings
-from closedloop.store import open_store
+from closedloop.store import Store, open_store
 
 app = typer.Typer(help="Inspect the registry, promote or roll back champions.", no_args_is_help=True)
 
@@ -91,6 +94,17 @@ def history(
     console.print(table)
 
 
+@contextmanager
+def _registry() -> Iterator[tuple[MlflowClient, Store]]:
+    """The MLflow client and the feedback store (for the audit log), closed afterwards."""
+    settings = get_settings()
+    store = open_store(settings.store_url)
+    try:
+        yield tracking.configure(settings), store
+    finally:
+        store.close()
+
+
 @app.command()
 def promote(
     model: str = typer.Argument(..., help=MODEL_HELP),
@@ -98,22 +112,12 @@ def promote(
     reason: str = typer.Option("manual promotion", help="Why; goes to the audit log."),
 ) -> None:
     """Make VERSION the champion by hand (the gate is bypassed; the audit log says so)."""
-    settings = get_settings()
     name = registry.registered_name(model)
-    client = tracking.configure(settings)
-    store = open_store(settings.store_url)
-    try:
+    with _registry() as (client, store):
         move = registry.promote(
-            client,
-            store,
-            name=name,
-            version=version,
-            actor=_actor(),
-            reason=f"manual: {reason}",
+            client, store, name=name, version=version, actor=_actor(), reason=f"manual: {reason}",
             evidence={"gate": "bypassed by hand"},
-        )
-    finally:
-        store.close()
+        )  # fmt: skip
     console.print(f"{name}: champion {move.from_version or '—'} → {move.to_version}")
 
 
@@ -123,12 +127,7 @@ def rollback(
     reason: str = typer.Option("manual rollback", help="Why; goes to the audit log."),
 ) -> None:
     """Restore the previous champion in one command."""
-    settings = get_settings()
     name = registry.registered_name(model)
-    client = tracking.configure(settings)
-    store = open_store(settings.store_url)
-    try:
+    with _registry() as (client, store):
         move = registry.rollback(client, store, name=name, actor=_actor(), reason=reason)
-    finally:
-        store.close()
     console.print(f"{name}: champion {move.from_version} → {move.to_version} (rolled back)")

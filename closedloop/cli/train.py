@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -41,6 +41,12 @@ def _report(kind: str, metrics: dict[str, Any], started: float, as_json: bool) -
         emit_table(f"closedloop train {kind}", payload)
 
 
+Seed = Annotated[int, typer.Option(help="Seed for the split and the model.")]
+CheckpointDir = Annotated[Path | None, typer.Option(help="torch: write a checkpoint every epoch here.")]
+Resume = Annotated[bool, typer.Option("--resume", help="torch: continue exactly from --checkpoint-dir.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
 @app.command()
 def spam(
     model: SpamModel = typer.Option(
@@ -49,10 +55,10 @@ def spam(
     split: SpamSplit = typer.Option(
         SpamSplit.time, help="time: train on the oldest 70 %; random: stratified."
     ),
-    seed: int = typer.Option(0, help="Seed for the split and the model."),
-    checkpoint_dir: Path | None = typer.Option(None, help="torch: write a checkpoint every epoch here."),
-    resume: bool = typer.Option(False, "--resume", help="torch: continue exactly from --checkpoint-dir."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    seed: Seed = 0,
+    checkpoint_dir: CheckpointDir = None,
+    resume: Resume = False,
+    as_json: AsJson = False,
 ) -> None:
     """Train the spam filter and report F1, precision, recall, FPR and ROC AUC on the test split."""
     from models.spam.evaluate import evaluate_spam
@@ -76,10 +82,10 @@ def recsys(
     model: RecsysModel = typer.Option(
         RecsysModel.knn, help="popularity; knn: the strong classical model; torch; ensemble: knn + torch."
     ),
-    seed: int = typer.Option(0, help="Seed for the split and the model."),
-    checkpoint_dir: Path | None = typer.Option(None, help="torch: write a checkpoint every epoch here."),
-    resume: bool = typer.Option(False, "--resume", help="torch: continue exactly from --checkpoint-dir."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    seed: Seed = 0,
+    checkpoint_dir: CheckpointDir = None,
+    resume: Resume = False,
+    as_json: AsJson = False,
 ) -> None:
     """Train the recommender and report NDCG@10, Recall@10 and Hit@10 with full ranking on the test split."""
     from models.recsys.evaluate import evaluate_recsys

@@ -10,7 +10,7 @@ import pandas as pd
 
 from closedloop import corpora
 from closedloop.datasets.checks import validate_recsys
-from closedloop.lineage import frame_sha256
+from closedloop.lineage import snapshot_lineage
 from closedloop.settings import Settings
 from closedloop.store import Store, read_training_labels
 from models.recsys.movielens import MovieLens
@@ -66,18 +66,14 @@ def build_recsys_snapshot(settings: Settings, store: Store, *, upto_id: int | No
     # popular items, which the gate would then compare on equal terms anyway.
     recent_rows = recent_rows[recent_rows["user_id"].isin(train["user_id"])]
     holdout = split.test[PAIR].reset_index(drop=True)
-    lineage = {
-        "corpus_manifest": manifest,
-        "feedback_watermark": labels.watermark,
-        "labels_in_training": len(older),
-        "labels_in_recent_slice": len(recent_rows),
-        "train_sha256": frame_sha256(train),
-        "holdout_sha256": frame_sha256(holdout),
-        "recent_sha256": frame_sha256(recent_rows),
-        "n_train": len(train),
-        "n_holdout": len(holdout),
-        "n_recent": len(recent_rows),
-    }
+    lineage = snapshot_lineage(
+        manifest=manifest,
+        watermark=labels.watermark,
+        n_labels_trained=len(older),
+        train=train,
+        holdout=holdout,
+        recent=recent_rows,
+    )
     return RecsysSnapshot(
         train=train,
         valid=split.valid[PAIR].reset_index(drop=True),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from closedloop import corpora
 from closedloop.datasets.checks import validate_spam
-from closedloop.lineage import frame_sha256
+from closedloop.lineage import snapshot_lineage
 from closedloop.settings import Settings
 from closedloop.store import Store, read_training_labels
 from models.redaction import redact_pii
@@ -70,18 +70,14 @@ def build_spam_snapshot(settings: Settings, store: Store, *, upto_id: int | None
     recent_rows = pd.DataFrame(
         {"text": recent["text"].map(redact_pii), "label": recent["label"].astype("int64")}
     )
-    lineage = {
-        "corpus_manifest": manifest,
-        "feedback_watermark": labels.watermark,
-        "labels_in_training": len(label_rows),
-        "labels_in_recent_slice": len(recent_rows),
-        "train_sha256": frame_sha256(train),
-        "holdout_sha256": frame_sha256(holdout_rows),
-        "recent_sha256": frame_sha256(recent_rows),
-        "n_train": len(train),
-        "n_holdout": len(holdout_rows),
-        "n_recent": len(recent_rows),
-    }
+    lineage = snapshot_lineage(
+        manifest=manifest,
+        watermark=labels.watermark,
+        n_labels_trained=len(label_rows),
+        train=train,
+        holdout=holdout_rows,
+        recent=recent_rows,
+    )
     return SpamSnapshot(
         train=train,
         holdout=holdout_rows.reset_index(drop=True),

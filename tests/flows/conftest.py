@@ -1,5 +1,5 @@
 """Flows run for real: a temporary Prefect API (prefect_test_harness), MLflow on a temp SQLite store, the
-feedback store on a temp SQLite file, and a small synthetic corpus fetched through the real `--from` path."""
+feedback store on a temp SQLite file, and small synthetic corpora fetched through the real `--from` path."""
 
 from __future__ import annotations
 
@@ -20,14 +20,18 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    monkeypatch.setenv("CLOSEDLOOP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLOSEDLOOP_GATE_N_BOOTSTRAP", "500")
+    for key, value in env.items():
+        monkeypatch.setenv(f"CLOSEDLOOP_{key}", value)
+    get_settings.cache_clear()
+    return get_settings()
+
+
 @pytest.fixture
 def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
-    home = tmp_path / "home"
-    monkeypatch.setenv("CLOSEDLOOP_HOME", str(home))
-    monkeypatch.setenv("CLOSEDLOOP_GATE_N_BOOTSTRAP", "500")
-    monkeypatch.setenv("CLOSEDLOOP_CANDIDATES_SPAM", '["baseline"]')
-    get_settings.cache_clear()
-    settings = get_settings()
+    settings = _home(tmp_path, monkeypatch, CANDIDATES_SPAM='["baseline"]')
     corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=300, n_spam=150))
     yield settings
     get_settings.cache_clear()
@@ -35,14 +39,7 @@ def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
 
 @pytest.fixture
 def recsys_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
-    home = tmp_path / "home"
-    monkeypatch.setenv("CLOSEDLOOP_HOME", str(home))
-    monkeypatch.setenv("CLOSEDLOOP_GATE_N_BOOTSTRAP", "500")
-    monkeypatch.setenv("CLOSEDLOOP_CANDIDATES_RECSYS", '["popularity", "knn"]')
-    get_settings.cache_clear()
-    settings = get_settings()
-    corpora.fetch(
-        settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60)
-    )
+    settings = _home(tmp_path, monkeypatch, CANDIDATES_RECSYS='["popularity", "knn"]')
+    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60))
     yield settings
     get_settings.cache_clear()
