@@ -40,6 +40,8 @@ def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
 @pytest.fixture
 def recsys_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
     settings = _home(tmp_path, monkeypatch, CANDIDATES_RECSYS='["popularity", "knn"]')
-    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60))
+    corpora.fetch(
+        settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60)
+    )
     yield settings
     get_settings.cache_clear()
