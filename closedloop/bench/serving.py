@@ -170,18 +170,21 @@ def _scratch_postgres(admin_url: str) -> Iterator[str | None]:
         engine.dispose()
 
 
-def _require_champions(settings: Settings) -> None:
+def _ensure_champions(settings: Settings) -> None:
+    """Serve the home's champions; a fresh home gets its first ones from the real retraining flow."""
+    subprocess.run([sys.executable, "-m", "closedloop", "data", "fetch", "all"], check=True)
     client = tracking.configure(settings)
     for kind, name in registry.REGISTERED_MODELS.items():
         if registry.aliased_version(client, name=name, alias=registry.CHAMPION) is None:
-            raise RuntimeError(
-                f"{name} has no champion in {settings.home}: run `closedloop retrain {kind}` first"
+            print(f"bench: {name} has no champion in {settings.home}; running `closedloop retrain {kind}`")
+            subprocess.run(
+                [sys.executable, "-m", "closedloop", "retrain", kind, "--reason", "bench"], check=True
             )
 
 
 def run() -> dict[str, Any]:
     settings = get_settings()
-    _require_champions(settings)
+    _ensure_champions(settings)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as scratch:
         port = _free_port()

@@ -47,6 +47,9 @@ class EASERecommender(Recommender):
     scoring time only, so candidates differing in β alone can share one fit (see ``with_exponent``).
     """
 
+    # A class default keeps models pickled before β existed loadable (their __dict__ lacks it).
+    popularity_exponent: float = 0.0
+
     def __init__(self, l2: float = 300.0, popularity_exponent: float = 0.0) -> None:
         self.l2 = l2
         self.popularity_exponent = popularity_exponent

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import HTTPException
 
 from closedloop.registry import CHAMPION
-from closedloop.serving import ModelCache, ModelSlots, PredictionLog, Reloader, ServedModel
+from closedloop.serving import ModelCache, ModelSlots, PredictionLog, Reloader, ReloadListener, ServedModel
 from closedloop.settings import Settings
 from closedloop.store import Store, open_store
 from closedloop.store.writer import FeedbackWriter
+from services.api.batching import SpamBatcher
 from services.api.metrics import ApiMetrics
 from services.api.scoring import shadow_scorer
 
@@ -28,6 +30,7 @@ class Runtime:
     predictions: PredictionLog
     feedback: FeedbackWriter
     metrics: ApiMetrics
+    batcher: SpamBatcher = field(default_factory=SpamBatcher)
 
     @classmethod
     def start(cls, settings: Settings, metrics: ApiMetrics) -> Runtime:
@@ -41,7 +44,7 @@ class Runtime:
             cache=ModelCache(settings.model_cache_dir),
             slots=slots,
             every_s=settings.reload_seconds,
-            on_reload=metrics.on_reload,
+            on_reload=_after_reload(metrics),
         )
         metrics.watch(slots, predictions)
         runtime = cls(settings, store, slots, reloader, predictions, FeedbackWriter(store), metrics)
@@ -66,6 +69,18 @@ class Runtime:
                 503, detail=f"no {kind} model is loaded yet; retry shortly", headers={"Retry-After": "5"}
             )
         return served
+
+
+def _after_reload(metrics: ApiMetrics) -> ReloadListener:
+    def listener(kind: str, alias: str, version: str, succeeded: bool) -> None:
+        metrics.on_reload(kind, alias, version, succeeded)
+        if succeeded:
+            # Move the long-lived heap (libraries, models) out of the collector's sight: a full collection
+            # over it paused requests by tens of ms (the p99). Swapped-out models are still freed by refcount.
+            gc.collect()
+            gc.freeze()
+
+    return listener
 
 
 def _warn_if_open(settings: Settings) -> None:

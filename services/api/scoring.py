@@ -30,12 +30,26 @@ def spam_text(item: SpamIn) -> str:
 def score_spam(
     served: ServedModel, texts: list[str], *, log: PredictionLog, slots: ModelSlots, shadow_share: float
 ) -> list[SpamOut]:
+    """Score `texts` in one model call and queue their predictions for logging."""
     with fast_inference():
-        probabilities = served.wrapper.spam_probability(texts)  # (n,)
+        probabilities = served.wrapper.spam_probability(texts).tolist()  # (n,)
+    return spam_results(served, texts, probabilities, log=log, slots=slots, shadow_share=shadow_share)
+
+
+def spam_results(
+    served: ServedModel,
+    texts: list[str],
+    probabilities: list[float],
+    *,
+    log: PredictionLog,
+    slots: ModelSlots,
+    shadow_share: float,
+) -> list[SpamOut]:
+    """Answers for scored texts; each prediction is queued for logging (and maybe shadow scoring)."""
     threshold = served.wrapper.threshold
     shadow = slots.get("spam", CHALLENGER) is not None and shadow_share > 0
     results = []
-    for text, p in zip(texts, probabilities.tolist(), strict=True):
+    for text, p in zip(texts, probabilities, strict=True):
         output = {"spam_probability": p, "is_spam": p >= threshold, "threshold": threshold}
         # Only the redacted text is stored: it is what the model saw, and holds no raw PII.
         record = PredictionRecord(

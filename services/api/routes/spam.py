@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from closedloop.settings import Settings
 from services.api.deps import ClientKey, RuntimeDep
 from services.api.schemas import SpamBatchIn, SpamBatchOut, SpamIn, SpamOut
-from services.api.scoring import score_spam, spam_text
+from services.api.scoring import score_spam, spam_results, spam_text
 
 router = APIRouter(prefix="/v1/spam", tags=["spam"], dependencies=[ClientKey])
 
@@ -38,9 +38,11 @@ async def predict_spam(item: SpamIn, runtime: RuntimeDep) -> SpamOut:
     """
     served = runtime.champion("spam")
     text = _checked_text(item, runtime.settings, "body")
-    [result] = score_spam(
+    probability = await runtime.batcher.probability(served, text)
+    [result] = spam_results(
         served,
         [text],
+        [probability],
         log=runtime.predictions,
         slots=runtime.slots,
         shadow_share=runtime.settings.shadow_share,
