@@ -14,9 +14,10 @@ from closedloop.supervisor import Service, Supervisor
 
 def demo(
     mlflow_port: int = typer.Option(5000, help="Port of the MLflow UI."),
+    api_port: int = typer.Option(8000, help="Port of the API."),
     no_services: bool = typer.Option(False, "--no-services", help="Prepare data and champions, then exit."),
 ) -> None:
-    """Fetch the corpora, train the first champions if there are none, then run worker and MLflow UI."""
+    """Fetch the corpora, train the first champions if there are none, then run API, worker and MLflow UI."""
     settings = get_settings()
     for name in corpora.CORPORA:
         result = corpora.fetch(settings, name)
@@ -38,6 +39,11 @@ def demo(
         return
     supervisor = Supervisor(logs=settings.home / "logs")
     services = [
+        Service(
+            "api",
+            [sys.executable, "-m", "closedloop", "serve", "--port", str(api_port)],
+            url=f"http://127.0.0.1:{api_port}/docs (API)",
+        ),
         Service(
             "worker",
             [sys.executable, "-m", "closedloop", "worker"],
