@@ -98,6 +98,33 @@ class Settings(BaseSettings):
         description="Server on which the serving benchmark creates and drops a scratch database; None: skip.",
     )
 
+    # Dashboard.
+    mlflow_ui_url: str = Field(
+        default="http://127.0.0.1:5000", description="MLflow UI linked from /dashboard."
+    )
+    prefect_ui_url: str = Field(
+        default="http://127.0.0.1:4200", description="Prefect UI linked from /dashboard."
+    )
+    evidently_ui_url: str = Field(
+        default="http://127.0.0.1:8001", description="Evidently UI linked from /dashboard."
+    )
+
+    # Monitoring.
+    monitor_seconds: int = Field(default=3600, ge=60, description="How often the monitoring flow runs.")
+    monitor_window_hours: float | None = Field(
+        default=24.0, gt=0.0, description="Current window: predictions of the last N hours; None: no limit."
+    )
+    monitor_window_size: int = Field(default=5000, ge=1, description="At most this many newest predictions.")
+    monitor_reference_size: int = Field(
+        default=1000, ge=10, description="Rows sampled from the champion's training snapshot as reference."
+    )
+    monitor_min_current: int = Field(
+        default=100, ge=1, description="Smallest current window whose drift may trigger a retrain."
+    )
+    drift_share_threshold: float = Field(
+        default=0.5, gt=0.0, le=1.0, description="Share of drifted columns at which drift is declared."
+    )
+
     @property
     def corpus_dir(self) -> Path:
         return (self.data_dir or self.home / "data").resolve()

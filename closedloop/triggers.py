@@ -59,3 +59,18 @@ def mark_fired(settings: Settings, *, model: str, upto_id: int | None) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"after_id": upto_id}))
     tmp.replace(path)
+
+
+def drift_already_reported(settings: Settings, *, model: str, version: str) -> bool:
+    """Drift is reported once per champion version: persistent drift must not start a retrain every hour
+    (new labels still do, through the label trigger); a new champion starts with a clean slate."""
+    path = settings.home / "state" / f"drift-fired-{model}.json"
+    return path.exists() and json.loads(path.read_text()).get("version") == version
+
+
+def mark_drift_reported(settings: Settings, *, model: str, version: str) -> None:
+    path = settings.home / "state" / f"drift-fired-{model}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"version": version}))
+    tmp.replace(path)

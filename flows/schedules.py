@@ -1,5 +1,5 @@
-"""The deployments the worker serves: a nightly retrain per model, retrains on label and drift events, and
-the label watcher every minute."""
+"""The deployments the worker serves: a nightly retrain per model, retrains on label and drift events, the
+label watcher every minute, and monitoring of each model every hour (which emits the drift events)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 from closedloop import triggers
 from closedloop.settings import Settings
 from flows.labels import watch_labels
+from flows.monitor import monitor
 from flows.retrain import TASKS, configured_retrain
 
 
@@ -34,4 +35,10 @@ def deployments(settings: Settings) -> list[Any]:
             )
         )
     built.append(watch_labels.to_deployment(name="watch-labels", interval=settings.label_watch_seconds))
+    for model in TASKS:
+        built.append(
+            monitor.to_deployment(
+                name=f"monitor-{model}", parameters={"model": model}, interval=settings.monitor_seconds
+            )
+        )
     return built

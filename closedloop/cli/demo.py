@@ -8,6 +8,7 @@ import typer
 
 from closedloop import corpora, registry, tracking
 from closedloop.cli.output import console
+from closedloop.monitoring import workspace_dir
 from closedloop.settings import get_settings
 from closedloop.supervisor import Service, Supervisor
 
@@ -15,6 +16,7 @@ from closedloop.supervisor import Service, Supervisor
 def demo(
     mlflow_port: int = typer.Option(5000, help="Port of the MLflow UI."),
     api_port: int = typer.Option(8000, help="Port of the API."),
+    evidently_port: int = typer.Option(8001, help="Port of the Evidently UI (monitoring reports)."),
     no_services: bool = typer.Option(False, "--no-services", help="Prepare data and champions, then exit."),
 ) -> None:
     """Fetch the corpora, train the first champions if there are none, then run API, worker and MLflow UI."""
@@ -66,6 +68,22 @@ def demo(
                 "1",
             ],
             url=f"http://127.0.0.1:{mlflow_port} (MLflow UI)",
+        ),
+        Service(
+            "evidently",
+            [
+                sys.executable,
+                "-m",
+                "evidently.cli",
+                "ui",
+                "--workspace",
+                str(workspace_dir(settings)),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(evidently_port),
+            ],
+            url=f"http://127.0.0.1:{evidently_port} (Evidently UI: monitoring)",
         ),
     ]
     for service in services:

@@ -1,0 +1,267 @@
+"""The `dashboard` suite: time to first paint of `/dashboard` in headless Chromium over a store holding
+100,000 predictions (and their feedback), plus the server's own time to render the page and the summary.
+
+`populate_store`, `record_gate_history` and `write_report_fixtures` build that realistic home; the
+dashboard's tests reuse them on a smaller scale.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from closedloop.bench.report import markdown_table
+from closedloop.settings import Settings, child_environment
+from closedloop.store import (
+    FeedbackIn,
+    FeedbackKind,
+    PredictionRecord,
+    Store,
+    log_predictions,
+    open_store,
+    record_alias_move,
+)
+from closedloop.store import record_feedback_batch as store_feedback
+from closedloop.store.tables import utcnow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PREDICTIONS, FEEDBACK_SHARE, LOADS = 100_000, 0.1, 5
+CHUNK = 5_000
+
+
+def populate_store(store: Store, *, n: int, feedback_share: float = FEEDBACK_SHARE, seed: int = 0) -> int:
+    """`n` predictions (70% spam, 30% recommendations) over the last day, a share with feedback; bulk inserts.
+
+    Spam feedback disagrees with the served decision 8% of the time; a recommendation with feedback gets a
+    click on one listed item. Returns the number of feedback events stored.
+    """
+    rng, now, stored = random.Random(seed), utcnow(), 0
+    for start in range(0, n, CHUNK):
+        rows, events = [], []
+        for i in range(start, min(n, start + CHUNK)):
+            at = now - timedelta(seconds=86_400 * (1 - i / n) + 60)
+            row = _spam_row(rng, i, at) if rng.random() < 0.7 else _recsys_row(rng, i, at)
+            rows.append(row)
+            if rng.random() < feedback_share:
+                events.append(_feedback(rng, row, at))
+        with store.session() as session:
+            log_predictions(session, rows=rows)
+            stored += len(store_feedback(session, events=events))
+    return stored
+
+
+def _spam_row(rng: random.Random, i: int, at: datetime) -> PredictionRecord:
+    p = rng.random()
+    text = f"message {i}"
+    return PredictionRecord(
+        id=f"p{i:07d}", model="spam", model_version="2", created_at=at, score=p,
+        input={"subject": text, "body": text, "text": text},
+        output={"spam_probability": p, "is_spam": p >= 0.5, "threshold": 0.5},
+    )  # fmt: skip
+
+
+def _recsys_row(rng: random.Random, i: int, at: datetime) -> PredictionRecord:
+    items = rng.sample(range(1, 1683), 10)
+    return PredictionRecord(
+        id=f"p{i:07d}", model="recsys", model_version="1", created_at=at,
+        input={"user_id": rng.randint(1, 943), "k": 10},
+        output={"items": items, "scores": [1.0 - k / 10 for k in range(10)], "cold_start": False},
+    )  # fmt: skip
+
+
+def _feedback(rng: random.Random, row: PredictionRecord, at: datetime) -> FeedbackIn:
+    received = at + timedelta(seconds=30)
+    if row.model == "spam":
+        truth = row.output["is_spam"] != (rng.random() < 0.08)
+        kind: FeedbackKind = "report_spam" if truth else "not_spam"
+        return FeedbackIn(event_id=f"e{row.id}", prediction_id=row.id, kind=kind, received_at=received)
+    item = rng.choice(row.output["items"][:3])
+    return FeedbackIn(
+        event_id=f"e{row.id}", prediction_id=row.id, kind="click", value=item, received_at=received
+    )
+
+
+def record_gate_history(store: Store) -> None:
+    """Alias moves as the gate records them: a first champion, then a promotion with full evidence."""
+    bootstrap = {"estimate": 0.021, "ci_low": 0.008, "ci_high": 0.034, "confidence": 0.95, "n": 1200}
+    spam = [
+        ("1", None, "promoted: first model, F1 0.942 >= 0.900", {"rule": "promoted", "holdout": {"n": 1200}}),
+        ("2", "1", "promoted: F1 +0.021 [0.008, 0.034], McNemar p=0.004",
+         {"rule": "promoted", "metric": "f1",
+          "holdout": {"n": 1200, "bootstrap": bootstrap, "mcnemar": {"p_value": 0.004, "b": 9, "c": 31}}}),
+    ]  # fmt: skip
+    recsys = [("1", None, "promoted: first model, NDCG@10 0.312 >= 0.200", {"rule": "promoted"})]
+    with store.session() as session:
+        for name, moves in (("spam-filter", spam), ("recommender", recsys)):
+            for to, frm, reason, evidence in moves:
+                record_alias_move(
+                    session, registered_model=name, alias="champion", from_version=frm, to_version=to,
+                    actor="retrain-flow", reason=reason, evidence=evidence,
+                )  # fmt: skip
+
+
+def write_report_fixtures(home: Path) -> None:
+    """A drift summary with its HTML report and a learning curve per model, in the flows' schemas."""
+    reports = home / "reports"
+    for model, metric, (a, b, c) in (
+        ("spam", "f1", (2.0, 0.5, 0.97)),
+        ("recsys", "ndcg_at_10", (1.5, 0.4, 0.35)),
+    ):
+        folder = reports / "monitoring" / model
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "latest.html").write_text(
+            f"<!doctype html><title>{model} drift</title><h1>{model} drift</h1>"
+        )
+        columns = {
+            "text_length": {"score": 0.04, "drifted": True, "method": "Wasserstein"},
+            "spam_probability": {"score": 0.31, "drifted": False, "method": "K-S p-value"},
+        }
+        (folder / "latest.json").write_text(json.dumps({
+            "model": model, "created_at": utcnow().isoformat(),
+            "reference": {"n": 2000, "description": "training snapshot"},
+            "current": {"n": 1500, "since": (utcnow() - timedelta(days=1)).isoformat()},
+            "drift": {"share": 0.5, "detected": True, "threshold": 0.5, "columns": columns},
+            "quality": {}, "html": f"monitoring/{model}/latest.html",
+        }))  # fmt: skip
+        sizes, seeds = [250, 500, 1000, 2000, 4000], [0, 1, 2]
+        scores = [
+            [c - a * s**-b + 0.003 * ((seed + k) % 3 - 1) for k, s in enumerate(sizes)] for seed in seeds
+        ]
+        mean = [statistics.fmean(col) for col in zip(*scores, strict=True)]
+        std = [statistics.pstdev(col) for col in zip(*scores, strict=True)]
+        beta = (mean[-1] - mean[0]) / math.log(sizes[-1] / sizes[0])
+        curve = reports / "learning-curve"
+        curve.mkdir(parents=True, exist_ok=True)
+        (curve / f"{model}.json").write_text(json.dumps({
+            "model": model, "metric": metric, "created_at": utcnow().isoformat(),
+            "sizes": sizes, "seeds": seeds, "scores": scores, "mean": mean, "std": std,
+            "power_fit": {"a": a, "b": b, "c": c, "r2": 0.99},
+            "log_fit": {"alpha": mean[0] - beta * math.log(sizes[0]), "beta": beta, "r2": 0.95},
+            "predicted": {"2x": c - a * 8000**-b, "10x": c - a * 40000**-b}, "labels_for_next_point": 4000,
+            "extrapolation": {"fit_sizes": sizes[:4], "target_size": 4000, "predicted": c - a * 4000**-b,
+                              "actual": mean[-1], "abs_error": abs(c - a * 4000**-b - mean[-1])},
+            "png": f"learning-curve/{model}.png",
+        }))  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(home: Path, port: int) -> Iterator[str]:
+    """The real API (uvicorn, app factory) over `home` in a child process; yields its base URL."""
+    env = child_environment(settings={"home": str(home), "reload_seconds": "3600"})
+    command = [sys.executable, "-m", "closedloop", "serve", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not _answers(f"{base}/healthz"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"the API did not start:\n{log.read().decode()[-3000:]}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def first_paints(url: str, *, loads: int) -> list[float]:
+    """First-contentful-paint times (ms) of `loads` cold page loads (a fresh browser context each)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
+    paints = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for _ in range(loads):
+                context = browser.new_context(viewport={"width": 1440, "height": 1000})
+                page = context.new_page()
+                page.goto(url, wait_until="load")
+                script = "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null"
+                paints.append(float(page.evaluate(script)))
+                context.close()
+        finally:
+            browser.close()
+    return paints
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="closedloop-dashboard-") as scratch:
+        home = Path(scratch) / "home"
+        store = open_store(Settings(home=home).store_url)
+        started = time.perf_counter()
+        try:
+            feedback = populate_store(store, n=PREDICTIONS)
+            record_gate_history(store)
+        finally:
+            store.close()
+        populate_s = time.perf_counter() - started
+        write_report_fixtures(home)
+        with serve(home, free_port()) as base:
+            server = {path: _server_ms(base + path) for path in ("/dashboard", "/dashboard/api/summary")}
+            paints = first_paints(base + "/dashboard", loads=LOADS)
+    return {
+        "dashboard": {
+            "predictions": PREDICTIONS, "feedback": feedback, "populate_s": populate_s, "loads": LOADS,
+            "fcp_ms": paints, "fcp_median_ms": statistics.median(paints),
+            "server_page_ms": server["/dashboard"], "server_summary_ms": server["/dashboard/api/summary"],
+        }
+    }  # fmt: skip
+
+
+def _server_ms(url: str) -> float:
+    """Median time (ms) to fetch `url` completely, over five requests after one warm-up."""
+    with httpx.Client(timeout=30) as client:
+        client.get(url).raise_for_status()
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            client.get(url).raise_for_status()
+            times.append(1000 * (time.perf_counter() - started))
+    return statistics.median(times)
+
+
+def tables(results: dict[str, Any]) -> str:
+    r = results["dashboard"]
+    table = markdown_table(
+        ["measure", "median ms"],
+        [
+            [f"first contentful paint, headless Chromium ({r['loads']} cold loads)", r["fcp_median_ms"]],
+            ["server: GET /dashboard (whole page)", r["server_page_ms"]],
+            ["server: GET /dashboard/api/summary", r["server_summary_ms"]],
+        ],
+    )  # fmt: skip
+    return (
+        f"`/dashboard` over a SQLite store of {r['predictions']:,} predictions and {r['feedback']:,} "
+        f"feedback events (target: first paint ≤ 1 s):\n\n{table}\n"
+    )

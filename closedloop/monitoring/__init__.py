@@ -1,0 +1,11 @@
+"""Monitoring: the champion's training data (reference) against its logged traffic (current window) —
+descriptor and score drift with Evidently, live quality from feedback, reports for the dashboard.
+
+`closedloop.monitoring.assessment.assess` runs one pass; it is not re-exported here because it imports
+Evidently (seconds), and the CLI's start-up only needs the paths.
+"""
+
+from closedloop.monitoring.errors import EmptyWindow, MonitoringError, NoChampion
+from closedloop.monitoring.paths import reports_dir, workspace_dir
+
+__all__ = ["EmptyWindow", "MonitoringError", "NoChampion", "reports_dir", "workspace_dir"]

@@ -1,0 +1,15 @@
+"""Why monitoring had nothing to compare; each message says what to do next."""
+
+from __future__ import annotations
+
+
+class MonitoringError(Exception):
+    """Monitoring cannot run for this model now; the message says what to do about it."""
+
+
+class NoChampion(MonitoringError):
+    """No champion, hence no training snapshot to take the reference window from."""
+
+
+class EmptyWindow(MonitoringError):
+    """No logged predictions in the current window."""

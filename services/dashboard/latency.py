@@ -1,0 +1,45 @@
+"""Latency percentiles of the prediction routes, read from the API's in-process Prometheus histogram.
+
+The histogram counts since this process started (the same numbers `/metrics` exports); percentiles are
+interpolated linearly inside a bucket, as Prometheus' `histogram_quantile` does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+ROUTES = {"spam": ("/v1/spam/predict", "/v1/spam/predict:batch"), "recsys": ("/v1/recommendations",)}
+QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+
+
+def latency_percentiles(histogram: Any | None, *, model: str) -> dict[str, float] | None:
+    """`{"n", "p50", "p95", "p99"}` in milliseconds over `model`'s routes, or None before any request."""
+    if histogram is None:
+        return None
+    cumulative: dict[float, float] = defaultdict(float)  # upper bound (s) -> requests at or below it
+    for family in histogram.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_bucket") and sample.labels.get("route") in ROUTES[model]:
+                cumulative[float(sample.labels["le"])] += sample.value
+    bounds = sorted(cumulative)
+    n = cumulative[bounds[-1]] if bounds else 0.0
+    if n == 0:
+        return None
+    result = {"n": n}
+    for name, q in QUANTILES.items():
+        result[name] = 1000 * _quantile(q, bounds, [cumulative[b] for b in bounds])
+    return result
+
+
+def _quantile(q: float, bounds: list[float], counts: list[float]) -> float:
+    rank = q * counts[-1]
+    lower, below = 0.0, 0.0
+    for bound, count in zip(bounds, counts, strict=True):
+        if count >= rank:
+            if bound == float("inf"):
+                return lower  # beyond the largest finite bucket: report its bound, as Prometheus does
+            inside = count - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside else 1.0)
+        lower, below = bound, count
+    return lower

@@ -1,0 +1,90 @@
+// closedloop dashboard: draws the charts from each section's embedded JSON and refreshes the panels.
+(function () {
+  "use strict";
+  const COLORS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2"];
+  const LABELS = { f1: "F1", precision: "precision", recall: "recall", fpr: "FPR", hit_rate: "hit rate", ctr: "CTR" };
+  let charts = [];
+
+  function size(el) {
+    return { width: Math.max(el.clientWidth, 240), height: 170 };
+  }
+
+  function line(label, i, extra) {
+    return Object.assign({ label: label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false }, extra || {});
+  }
+
+  function points(label, i, extra) {
+    return line(label, i, Object.assign({ paths: function () { return null; }, points: { show: true, size: 7 } }, extra));
+  }
+
+  function qualityChart(el, live) {
+    const names = Object.keys(live.quality);
+    const series = [{}].concat(names.map(function (n, i) { return line(LABELS[n] || n, i); }));
+    const data = [live.t].concat(names.map(function (n) { return live.quality[n]; }));
+    return new uPlot(Object.assign(size(el), { series: series, scales: { y: { range: [0, 1] } } }), data, el);
+  }
+
+  function trafficChart(el, live) {
+    const bars = uPlot.paths.bars({ size: [0.8, 40] });
+    const series = [{}, line("predictions per " + el.dataset.unit, 0, { paths: bars, fill: "#93c5fd" })];
+    return new uPlot(Object.assign(size(el), { series: series }), [live.t, live.traffic], el);
+  }
+
+  function curveChart(el, curve) {
+    const metric = el.dataset.metric || "score";
+    const series = [
+      { label: "training-set size" },
+      points(metric + " (mean over seeds)", 0),
+      points("mean − std", 0, { points: { show: true, size: 4 }, dash: [4, 4] }),
+      points("mean + std", 0, { points: { show: true, size: 4 } }),
+      line("power fit", 1, { spanGaps: true }),
+      line("log fit", 2, { spanGaps: true, dash: [6, 4] }),
+      points("predicted (2×, 10×)", 4, { points: { show: true, size: 9 } }),
+      points("measured at extrapolation target", 3, { points: { show: true, size: 9 } }),
+    ];
+    const data = [curve.x, curve.mean, curve.low, curve.high, curve.power, curve.log, curve.predicted, curve.actual];
+    const opts = Object.assign(size(el), { height: 240, series: series, scales: { x: { time: false, distr: 3 } } });
+    return new uPlot(opts, data, el);
+  }
+
+  function draw(root) {
+    root.querySelectorAll("section.model").forEach(function (section) {
+      const script = section.querySelector("script.chart-data");
+      if (!script) return;
+      const data = JSON.parse(script.textContent);
+      section.querySelectorAll("[data-chart]").forEach(function (el) {
+        const kind = el.dataset.chart;
+        if (kind === "quality" && data.live && data.live.quality) charts.push(qualityChart(el, data.live));
+        if (kind === "traffic" && data.live) charts.push(trafficChart(el, data.live));
+        if (kind === "curve" && data.curve) charts.push(curveChart(el, data.curve));
+      });
+    });
+  }
+
+  function refresh(main, status) {
+    fetch(main.dataset.refreshUrl, { headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        charts.forEach(function (chart) { chart.destroy(); });
+        charts = [];
+        main.innerHTML = html;
+        draw(main);
+        const generated = main.querySelector("[data-generated-at]");
+        status.textContent = "updated " + (generated ? generated.dataset.generatedAt : new Date().toISOString());
+      })
+      .catch(function (error) {
+        status.textContent = "refresh failed (" + error.message + "); retrying";
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const main = document.getElementById("panels");
+    const status = document.getElementById("refresh-status");
+    draw(main);
+    const seconds = Number(main.dataset.refreshSeconds) || 10;
+    setInterval(function () { refresh(main, status); }, seconds * 1000);
+  });
+})();

@@ -1,0 +1,148 @@
+"""Everything the dashboard shows, as one JSON-ready dict: the page renders it, `/dashboard/api/summary`
+returns it."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from closedloop.registry import REGISTERED_MODELS
+from closedloop.store import AliasMove, alias_history
+from services.dashboard import queries, reports
+from services.dashboard.deps import Sources
+from services.dashboard.latency import latency_percentiles
+from services.dashboard.timeseries import (
+    RECSYS_METRICS,
+    SPAM_METRICS,
+    choose_window,
+    rolling,
+    series,
+    times,
+    total,
+)
+
+TITLES = {"spam": "Spam filter", "recsys": "Recommender"}
+REFRESH_SECONDS = 10
+GATE_ROWS = 10
+
+
+def build_summary(sources: Sources) -> dict[str, Any]:
+    """The dashboard's data for every model (a few grouped SELECTs each, plus two small JSON files)."""
+    settings = sources.settings
+    with sources.store.session() as session:
+        models = [_model(session, sources, model) for model in REGISTERED_MODELS]
+    return _finite(
+        {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "refresh_seconds": REFRESH_SECONDS,
+            "links": {
+                "mlflow": settings.mlflow_ui_url,
+                "prefect": settings.prefect_ui_url,
+                "evidently": settings.evidently_ui_url,
+            },
+            "models": models,
+        }
+    )
+
+
+def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
+    name = REGISTERED_MODELS[model]
+    moves = alias_history(session, registered_model=name, limit=100)
+    activity = queries.activity(session, model=model)
+    live = _live(session, model, activity) if activity.first and activity.last else None
+    return {
+        "key": model,
+        "title": TITLES[model],
+        "registered_name": name,
+        "champion": _champion(moves),
+        "served": sources.served.get(model, {}),
+        "gate": [_gate_row(move) for move in moves[:GATE_ROWS]],
+        "predictions": activity.n,
+        "last_prediction_at": _iso(activity.last),
+        "live": live,
+        "latency": latency_percentiles(sources.latency, model=model),
+        "drift": reports.drift(sources.settings, model=model),
+        "learning_curve": reports.learning_curve(sources.settings, model=model),
+        "labeling": None,  # no labeling service yet: the page explains the empty state
+    }
+
+
+def _live(session: Session, model: str, activity: queries.Activity) -> dict[str, Any]:
+    assert activity.first is not None and activity.last is not None
+    window = choose_window(first=activity.first, last=activity.last)
+    traffic = queries.traffic(session, model=model, since=window.since, width=window.width)
+    counts: dict[int, tuple[int, ...]]
+    if model == "spam":
+        counts = dict(queries.spam_confusion(session, since=window.since, width=window.width))
+        metrics, feedback = SPAM_METRICS, sum(sum(c) for c in counts.values())
+    else:
+        engagement = queries.recsys_engagement(session, since=window.since, width=window.width)
+        clicks = queries.recsys_clicks(session, since=window.since, width=window.width)
+        counts = {b: (*e, clicks.get(b, 0)) for b, e in engagement.items()}
+        metrics, feedback = RECSYS_METRICS, sum(clicks.values())
+    summed = total(counts)
+    return {
+        "since": _iso(window.since),
+        "until": _iso(window.until),
+        "unit": window.unit,
+        "t": times(window),
+        "traffic": series(window, traffic),
+        "in_window": sum(traffic.values()),
+        "feedback": feedback,
+        "totals": {name: metric(summed) for name, metric in metrics.items()} if feedback else None,
+        "counts": summed,
+        "quality": rolling(window, counts, metrics) if feedback else None,
+    }
+
+
+def _champion(moves: list[AliasMove]) -> dict[str, Any] | None:
+    latest = next((m for m in moves if m.alias == "champion"), None)
+    if latest is None or latest.to_version is None:
+        return None
+    return {"version": latest.to_version, "since": _iso(latest.created_at), "reason": latest.reason}
+
+
+def _gate_row(move: AliasMove) -> dict[str, Any]:
+    evidence = move.evidence or {}
+    holdout = _section(evidence, "holdout")
+    bootstrap, mcnemar = _section(holdout, "bootstrap"), _section(holdout, "mcnemar")
+    return {
+        "at": _iso(move.created_at),
+        "alias": move.alias,
+        "from_version": move.from_version,
+        "to_version": move.to_version,
+        "actor": move.actor,
+        "reason": move.reason,
+        "rule": evidence.get("rule"),
+        "metric": evidence.get("metric"),
+        "n": holdout.get("n"),
+        "delta": bootstrap.get("estimate"),
+        "ci_low": bootstrap.get("ci_low"),
+        "ci_high": bootstrap.get("ci_high"),
+        "confidence": bootstrap.get("confidence"),
+        "p_value": mcnemar.get("p_value"),
+    }
+
+
+def _section(evidence: dict[str, Any], key: str) -> dict[str, Any]:
+    """`evidence[key]` where it is a dict (evidence differs between rules and versions), else empty."""
+    value = evidence.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinities (which JSON cannot carry) replaced by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None

@@ -1,0 +1,169 @@
+"""The dashboard against a real app and store: empty states, values from a populated store, the summary
+JSON, escaping, and report files served only from inside HOME/reports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, Histogram
+
+from closedloop.bench.dashboard import populate_store, record_gate_history, write_report_fixtures
+from closedloop.settings import Settings
+from closedloop.store import open_store, recent_predictions, record_alias_move
+from services.api import create_app
+from services.dashboard.curves import learning_curve_chart
+from services.dashboard.latency import latency_percentiles
+
+EMPTY_STATES = [
+    "no champion yet",
+    "no predictions yet",
+    "no alias moves recorded yet",
+    "no drift report yet — run <code>closedloop monitor spam</code>",
+    "no learning curve yet — run <code>closedloop learning-curve recsys</code>",
+    "labeling is not set up yet",
+]
+
+
+def dashboard_client(settings: Settings) -> TestClient:
+    return TestClient(create_app(settings), raise_server_exceptions=True)
+
+
+@pytest.fixture
+def quiet_settings(home: Path) -> Settings:
+    return Settings(home=home, reload_seconds=3600)
+
+
+@pytest.fixture
+def populated(quiet_settings: Settings) -> Iterator[Settings]:
+    store = open_store(quiet_settings.store_url)
+    try:
+        populate_store(store, n=600, feedback_share=0.5)
+        record_gate_history(store)
+        with store.session() as session:
+            record_alias_move(
+                session, registered_model="recommender", alias="challenger", from_version=None,
+                to_version="2", actor="<b>bob</b>", reason="<script>alert(1)</script>", evidence={},
+            )  # fmt: skip
+    finally:
+        store.close()
+    write_report_fixtures(quiet_settings.home)
+    yield quiet_settings
+
+
+def test_empty_store_renders_every_empty_state(quiet_settings: Settings) -> None:
+    with dashboard_client(quiet_settings) as client:
+        page = client.get("/dashboard")
+        summary = client.get("/dashboard/api/summary").json()
+    assert page.status_code == 200
+    for text in EMPTY_STATES:
+        assert text in page.text
+    assert [m["key"] for m in summary["models"]] == ["spam", "recsys"]
+    assert all(m["live"] is None and m["champion"] is None for m in summary["models"])
+    assert summary["links"] == {
+        "mlflow": "http://127.0.0.1:5000",
+        "prefect": "http://127.0.0.1:4200",
+        "evidently": "http://127.0.0.1:8001",
+    }
+
+
+def test_populated_store_shows_values(populated: Settings) -> None:
+    with dashboard_client(populated) as client:
+        client.post("/v1/spam/predict", json={"subject": "hi", "body": "there"})  # 503: no model, still timed
+        page = client.get("/dashboard").text
+        summary = client.get("/dashboard/api/summary").json()
+        panels = client.get("/dashboard/panels").text
+    spam, recsys = summary["models"]
+    assert spam["champion"]["version"] == "2"
+    assert [row["to_version"] for row in spam["gate"]] == ["2", "1"]
+    assert (
+        spam["gate"][0] | {"delta": 0.021, "ci_low": 0.008, "ci_high": 0.034, "p_value": 0.004}
+        == spam["gate"][0]
+    )
+    assert spam["latency"]["n"] >= 1 and spam["latency"]["p99"] >= spam["latency"]["p50"] > 0
+    assert (
+        spam["drift"]["detected"] and spam["drift"]["url"] == "/dashboard/reports/monitoring/spam/latest.html"
+    )
+    assert recsys["learning_curve"]["predicted"]["2x"] > recsys["learning_curve"]["points"][-1]["mean"]
+    assert sum(spam["live"]["traffic"]) == spam["predictions"]
+    # The SQL aggregates agree with the store's own row-level read of the same predictions.
+    store = open_store(populated.store_url)
+    with store.session() as session:
+        frame = recent_predictions(session, model="spam", limit=10_000)
+    store.close()
+    labeled = frame[frame["feedback_kind"].notna()]
+    said = labeled["output"].map(lambda out: bool(out["is_spam"]))
+    truth = labeled["feedback_kind"] == "report_spam"
+    tp, fp, fn = int((said & truth).sum()), int((said & ~truth).sum()), int((~said & truth).sum())
+    assert spam["live"]["totals"]["f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn))
+    assert spam["live"]["feedback"] == len(labeled)
+    for text in ("v2", "+0.021", "[0.008, 0.034]", "drift detected", "text_length", "power fit", "p50"):
+        assert text in page
+    assert f"{spam['live']['totals']['f1']:.3f}" in page
+    assert "no predictions yet" not in page and "no feedback yet" not in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;bob&lt;/b&gt;" in page
+    assert panels.lstrip().startswith('<p class="generated"') and "chart-data" in panels
+
+
+def test_reports_are_served_only_from_inside_reports(populated: Settings) -> None:
+    (populated.home / "reports" / "notes.txt").write_text("not a report")
+    with dashboard_client(populated) as client:
+        report = client.get("/dashboard/reports/monitoring/spam/latest.html")
+        assert report.status_code == 200 and "spam drift" in report.text
+        for path in [
+            "../feedback.db",
+            "..%2Ffeedback.db",
+            "monitoring/..%2F..%2Ffeedback.db",
+            "%2Fetc%2Fpasswd",
+            "monitoring/spam/missing.html",
+            "notes.txt",
+        ]:
+            assert client.get(f"/dashboard/reports/{path}").status_code == 404, path
+
+
+def test_unreadable_reports_show_an_error_state(quiet_settings: Settings) -> None:
+    folder = quiet_settings.home / "reports" / "monitoring" / "spam"
+    folder.mkdir(parents=True)
+    (folder / "latest.json").write_text("{not json")
+    curves = quiet_settings.home / "reports" / "learning-curve"
+    curves.mkdir(parents=True)
+    (curves / "spam.json").write_text(json.dumps({"model": "spam", "sizes": [1]}))
+    with dashboard_client(quiet_settings) as client:
+        page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert "the drift report cannot be read" in page.text
+    assert "the learning curve cannot be read" in page.text
+
+
+def test_latency_percentiles_interpolate_like_prometheus() -> None:
+    histogram = Histogram(
+        "t", "t", ["method", "route", "status"], buckets=(0.01, 0.1), registry=CollectorRegistry()
+    )
+    for seconds in [0.005] * 50 + [0.05] * 50:
+        histogram.labels("POST", "/v1/recommendations", "200").observe(seconds)
+    result = latency_percentiles(histogram, model="recsys")
+    assert result is not None and result["n"] == 100
+    assert result["p50"] == pytest.approx(10.0) and result["p99"] == pytest.approx(98.2)
+    assert latency_percentiles(histogram, model="spam") is None
+
+
+@pytest.mark.parametrize("form", ["rising", "falling"])
+def test_learning_curve_draws_the_fit_that_matches_the_report(form: str) -> None:
+    a, b, c = 2.0, 0.5, 0.9
+
+    def f(n: float) -> float:
+        return c - a * n**-b if form == "rising" else a * n**-b + c
+
+    sizes = [100, 400, 1600]
+    chart = learning_curve_chart({
+        "sizes": sizes, "mean": [f(s) for s in sizes], "std": [0.0] * 3,
+        "power_fit": {"a": a, "b": b, "c": c}, "log_fit": {"alpha": 0.1, "beta": 0.1},
+        "predicted": {"2x": f(3200), "10x": f(16000)},
+    })  # fmt: skip
+    drawn = dict(zip(chart["x"], chart["power"], strict=True))
+    assert drawn[16000.0] == pytest.approx(f(16000))
+    assert chart["predicted"][chart["x"].index(3200.0)] == pytest.approx(f(3200))
