@@ -245,7 +245,7 @@ def learning_curve(
     curve["mlflow_run_id"] = log_to_mlflow(curve, [path, png, html], settings)
     path.write_text(json.dumps(curve, indent=2, allow_nan=False) + "\n")
     logger.info(
-        "%s: R² %.3f, extrapolation error %.4f, %.0fs",
+        "%s: R² %s, extrapolation error %.4f, %.0fs",
         model, curve["power_fit"]["r2"], curve["extrapolation"]["abs_error"], curve["seconds"],
     )  # fmt: skip
     return curve
@@ -283,5 +283,5 @@ def run_learning_curve(*, processes: bool = False, workers: int = 2, **params: A
     finally:
         from prefect.logging.handlers import APILogHandler
 
-        APILogHandler.flush()  # the run's last logs go out before their server does
+        APILogHandler().flush()  # the run's last logs go out before their server does
         server.stop()

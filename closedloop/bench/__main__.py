@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from closedloop.bench import dashboard, retraining, serving, training
+from closedloop.bench import curve, dashboard, retraining, serving, training
 from closedloop.bench.machine import describe_machine, machine_line
 from closedloop.bench.report import splice_readme, write_results
 
-SUITES = {"train": training, "retrain": retraining, "serving": serving, "dashboard": dashboard}
+SUITES = {
+    "train": training,
+    "retrain": retraining,
+    "serving": serving,
+    "dashboard": dashboard,
+    "curve": curve,
+}
 ROOT = Path(__file__).resolve().parents[2]
 
 

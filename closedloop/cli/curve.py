@@ -16,8 +16,12 @@ class CurveModel(StrEnum):
     recsys = "recsys"
 
 
-def _points(value: float) -> str:
-    return f"{100 * value:.2f}"
+def _points(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}"
+
+
+def _r2(value: float | None) -> str:
+    return "n/a (flat curve)" if value is None else f"{value:.3f}"
 
 
 def _print_curve(curve: dict[str, Any]) -> None:
@@ -38,7 +42,7 @@ def _print_curve(curve: dict[str, Any]) -> None:
     labels = curve["labels_for_next_point"]
     console.print(
         f"power law: {metric} = 1 − ({power['a']:.3g}·n^−{power['b']:.3f} + {power['c']:.4f}),"
-        f" R² {power['r2']:.3f}; log fit R² {curve['log_fit']['r2']:.3f}\n"
+        f" R² {_r2(power['r2'])}; log fit R² {_r2(curve['log_fit']['r2'])}\n"
         f"predicted {metric}: {_points(curve['predicted']['2x'])} at 2× ({2 * n_max:,} labels),"
         f" {_points(curve['predicted']['10x'])} at 10× ({10 * n_max:,});"
         f" asymptote {_points(curve['asymptote'])}\n"
