@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint clean-home chromium
+.PHONY: install demo test bench lint chromium
 
 install: $(STAMP)
 
@@ -26,7 +26,7 @@ test: install chromium
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-bench: install
+bench: install chromium
 	$(PY) -m closedloop.bench
 
 lint: install

@@ -207,7 +207,11 @@ def first_paints(url: str, *, loads: int) -> list[float]:
                 context = browser.new_context(viewport={"width": 1440, "height": 1000})
                 page = context.new_page()
                 page.goto(url, wait_until="load")
-                script = "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null"
+                # The paint entry is recorded asynchronously and can land just after the load event.
+                page.wait_for_function(
+                    "performance.getEntriesByName('first-contentful-paint').length > 0", timeout=15_000
+                )
+                script = "performance.getEntriesByName('first-contentful-paint')[0].startTime"
                 paints.append(float(page.evaluate(script)))
                 context.close()
         finally:
