@@ -8,6 +8,7 @@ scikit-learn contract (``__init__`` only stores parameters, learned attributes e
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ __all__ = ["Recommender"]
 logger = logging.getLogger(__name__)
 
 
-class Recommender(BaseEstimator):
+class Recommender(BaseEstimator, ABC):
     """Base class; fitted: ``users_``, ``items_`` (IdIndex), ``interactions_`` (CSR), ``popularity_``."""
 
     users_: IdIndex
@@ -50,9 +51,9 @@ class Recommender(BaseEstimator):
         self.popularity_ = np.asarray(self.interactions_.sum(axis=0)).ravel()  # (items,) training counts
         return self.interactions_
 
+    @abstractmethod
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
         """(batch,) user row indices -> (batch, n_items) scores; higher is better."""
-        raise NotImplementedError
 
     def score_users(self, user_ids: ArrayLike) -> np.ndarray:
         """(n,) raw user ids -> (n, n_items) float32 scores, ``items_`` order; unknown id: UnknownIdError."""
