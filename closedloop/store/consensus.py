@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import CursorResult, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from closedloop.store.errors import PredictionNotFound, StoreError
@@ -18,7 +18,7 @@ from closedloop.store.records import SOURCE_RANK, LabelRecord, LabelSource, Mode
 from closedloop.store.subjects import check_label
 from closedloop.store.tables import ConsensusLabel, Prediction
 
-ATTEMPTS = 3
+ATTEMPTS = 10  # concurrent writers on one subject each retry after losing a race
 _PG_LABEL_LOCK = 0x6C6162656C73  # "labels"
 
 
@@ -58,6 +58,14 @@ def upsert_consensus_label(
             return result
         except (IntegrityError, _Raced) as error:
             session.rollback()  # a concurrent writer labelled the subject first: read it again and retry
+            raced = error
+        except OperationalError as error:
+            # SQLite in WAL mode: a transaction that read before another writer committed cannot upgrade to a
+            # write lock (SQLITE_BUSY_SNAPSHOT, "database is locked" at once, whatever the busy timeout).
+            # Starting over with a fresh snapshot is the documented remedy.
+            session.rollback()
+            if "locked" not in str(error.orig):
+                raise
             raced = error
         except BaseException:
             session.rollback()
