@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint chromium
+.PHONY: install demo test bench lint chromium docker-compose
 
 install: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 demo: install
 	$(VENV)/bin/closedloop demo
 
-test: install chromium
+test: install chromium docker-compose
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The dashboard's browser test drives Debian's Chromium through Playwright (never `playwright install`).
@@ -33,3 +33,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check closedloop models flows services
 	$(VENV)/bin/mypy
+
+# docker-compose.yml is validated with Debian's docker-compose (`config` only: no Docker engine runs here).
+docker-compose:
+	@command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose)
