@@ -19,6 +19,10 @@ from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from services.api.schemas import RecommendedItem, RecommendIn, RecommendOut, SpamIn, SpamOut
 
+# A private generator for the shadow-traffic draw: the request path never touches the global `random` state,
+# which other code (and property-based tests driving the app in-process) may rely on.
+_shadow_draw = random.Random()
+
 
 def spam_text(item: SpamIn) -> str:
     """The model's input text, built and PII-redacted exactly as `closedloop.packaging.spam_texts` does."""
@@ -60,7 +64,7 @@ def spam_results(
             output=output,
             score=p,
         )
-        log.submit(record, shadow=shadow and random.random() < shadow_share)
+        log.submit(record, shadow=shadow and _shadow_draw.random() < shadow_share)
         results.append(SpamOut(prediction_id=record.id, model_version=served.version, **output))
     return results
 
