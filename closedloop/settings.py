@@ -126,14 +126,8 @@ class Settings(BaseSettings):
     )
 
     # Labeling UI.
-    label_cookie_secure: bool = Field(
+    labeling_cookie_secure: bool = Field(
         default=False, description="Send the labeling UI's cookies over HTTPS only (set it behind TLS)."
-    )
-    label_session_hours: float = Field(
-        default=12.0, gt=0.0, le=24 * 30, description="How long a labeling login lasts."
-    )
-    label_blind_prediction: bool = Field(
-        default=True, description="Hide the model's prediction from annotators until they have labelled."
     )
 
     # Labeling.
