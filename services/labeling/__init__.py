@@ -13,17 +13,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.labeling.errors import install_error_handlers
-from services.labeling.routes import adjudication, admin, agreement, auth, export, workspace
+from services.labeling.routes import adjudication, admin, agreement, auth, export, queue, workspace
 
 STATIC_DIR = Path(__file__).parent / "static"
+ROUTERS = [module.router for module in (auth, workspace, adjudication, agreement, queue, admin, export)]
 
 
 def install_labeling(app: FastAPI) -> None:
     """Serve `/label/...` (pages, JSON API, exports) and `/label/static`."""
-    for module in (auth, workspace, adjudication, agreement, admin, export):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/label/static", StaticFiles(directory=STATIC_DIR), name="labeling-static")
     install_error_handlers(app)
 
 
-__all__ = ["install_labeling"]
+__all__ = ["ROUTERS", "install_labeling"]

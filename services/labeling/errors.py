@@ -66,6 +66,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _page_error(request: Request, exc: PageError) -> Response:
     if isinstance(exc, LoginRequired) and not wants_json(request):
+        if request.method != "GET":  # a form posted after the session ended: start over from the page
+            return RedirectResponse("/label/login", status_code=303)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/label/login?next={quote(target, safe='/')}", status_code=303)
     return error_response(request, exc.status, exc.detail)

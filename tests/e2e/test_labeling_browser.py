@@ -3,7 +3,8 @@ child process) over a real SQLite store. Two annotators label the same three mes
 (one undoes a slip), disagree on one, an adjudicator settles it, and the consensus labels are in the store
 and in the next retrain's training snapshot. A hostile message body is shown as text and runs no script.
 
-Screenshots land in `test-artifacts/labeling-workspace.png` and `test-artifacts/labeling-adjudicate.png`.
+Screenshots land in `test-artifacts/`: labeling-workspace.png (the hostile message, as text),
+labeling-relevance.png (a movie with the user's history) and labeling-adjudicate.png.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from closedloop.labeling import create_user, refill_queue
 from closedloop.settings import Settings, get_settings
 from closedloop.store import open_store, read_training_labels
 from models.labeling import QueuePolicy
-from tests.factories import synthetic_spam_corpus
-from tests.kernel.store.factories import logged, spam_prediction
+from services.labeling.refill import movie_describer
+from tests.factories import grouplens_zip, synthetic_spam_corpus
+from tests.kernel.store.factories import logged, recsys_prediction, spam_prediction
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct horse battery"
@@ -33,8 +35,9 @@ MESSAGES = {  # subject -> (body, model score); the queue serves the most uncert
     "Re: build failure": ("The nightly build broke on trunk; patch attached.", 0.45),
     "<b>Prize</b> inside": (HOSTILE, 0.60),
 }
-ALICE = {"Cheap loans today": "s", "Re: build failure": "h", "<b>Prize</b> inside": "s"}
-BOB = {**ALICE, "<b>Prize</b> inside": "h"}  # the disagreement
+MOVIE = "Movie 3"  # recommended to user 1; the annotators grade it 3 and 4: both "relevant"
+ALICE = {"Cheap loans today": "s", "Re: build failure": "h", "<b>Prize</b> inside": "s", MOVIE: "3"}
+BOB = {**ALICE, "<b>Prize</b> inside": "h", MOVIE: "4"}  # the disagreement, and a grade that still agrees
 WORKSPACE = "document.getElementById('workspace')"
 
 pytestmark = pytest.mark.slow
@@ -52,19 +55,25 @@ def chromium() -> Path:
 
 @pytest.fixture
 def settings(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """A home with a small spam corpus (for the snapshot), three accounts and three queued messages."""
+    """A home with small corpora (spam for the snapshot, MovieLens for titles and histories), three
+    accounts, three queued messages and one queued recommendation."""
     monkeypatch.setenv("CLOSEDLOOP_LABELING_HASH_MEMORY_KIB", "8192")  # here and in the served app
     get_settings.cache_clear()
     settings = Settings(home=home)
     corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=40, n_spam=20))
+    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip"))
     store = open_store(settings.store_url)
     try:
         with store.session() as session:
             for name, role in (("alice", "annotator"), ("bob", "annotator"), ("carol", "adjudicator")):
                 create_user(session, username=name, password=PASSWORD, role=role)  # type: ignore[arg-type]
             logged(session, *(spam_prediction(subject=s, body=b, score=p) for s, (b, p) in MESSAGES.items()))
+            messages = QueuePolicy(batch_size=10, random_share=0.0)
+            assert refill_queue(session, model="spam", policy=messages) == 3
+            logged(session, recsys_prediction(user_id=1, items=(3,)))
+            movies = QueuePolicy(batch_size=10, random_share=1.0)  # recommendations are picked at random
             assert (
-                refill_queue(session, model="spam", policy=QueuePolicy(batch_size=10, random_share=0.0)) == 3
+                refill_queue(session, model="recsys", policy=movies, describe=movie_describer(settings)) == 1
             )
     finally:
         store.close()
@@ -104,7 +113,13 @@ def label_queue(page: Any, keys: dict[str, str], *, screenshot: bool = False) ->
     page.wait_for_selector("#item:not([hidden])")
     seen = []
     while page.locator("#empty").is_hidden():
-        subject = page.locator("#spam-subject").text_content()
+        if page.locator("#task-relevance").is_visible():
+            subject = page.locator("#movie-title").text_content()
+            assert page.locator("#movie-history li").count() > 0  # the user's recent ratings
+            if screenshot:
+                page.screenshot(path=str(ARTIFACTS / "labeling-relevance.png"), full_page=True)
+        else:
+            subject = page.locator("#spam-subject").text_content()
         seen.append(subject)
         if subject == "<b>Prize</b> inside":
             assert page.locator("#spam-body").text_content() == HOSTILE  # the markup, as text
@@ -123,7 +138,7 @@ def label_queue(page: Any, keys: dict[str, str], *, screenshot: bool = False) ->
         assert page.locator("#prediction, [data-prediction]").count() == 0  # nothing to anchor on
         press(page, keys[subject])
         assert "model: " in page.locator("#last").text_content()  # revealed once the label is saved
-    assert sorted(seen) == sorted(MESSAGES)
+    assert sorted(seen) == sorted([*MESSAGES, MOVIE])
 
 
 def test_two_annotators_and_an_adjudicator(chromium: Path, base_url: str, settings: Settings) -> None:
@@ -151,7 +166,9 @@ def test_two_annotators_and_an_adjudicator(chromium: Path, base_url: str, settin
             carol.wait_for_url("**/label/adjudicate?decided=*")
             assert "No disputed items" in carol.locator("main").inner_text()
             carol.goto(f"{base_url}/label/agreement")
-            assert carol.locator("#pairs td").all_inner_texts() == ["alice", "bob", "3", "0.400"]
+            # kappa is over the raw labels, where grades 3 and 4 differ: 2 of 4 equal (p_o = 1/2); chance
+            # p_e = (2/4)(1/4) + (1/4)(2/4) = 1/4 (spam 1, spam 0); kappa = (1/2 - 1/4) / (3/4) = 1/3
+            assert carol.locator("#pairs td").all_inner_texts() == ["alice", "bob", "4", "0.333"]
         finally:
             browser.close()
     assert errors == []
@@ -160,6 +177,7 @@ def test_two_annotators_and_an_adjudicator(chromium: Path, base_url: str, settin
     try:
         with store.session() as session:
             labels = read_training_labels(session, model="spam").frame
+            movies = read_training_labels(session, model="recsys").frame
         snapshot = build_spam_snapshot(settings, store)
     finally:
         store.close()
@@ -174,3 +192,4 @@ def test_two_annotators_and_an_adjudicator(chromium: Path, base_url: str, settin
         zip(labels["text"], labels["label"], labels["source"], strict=True)
     )
     assert snapshot.lineage["feedback_watermark"]["count"] == 3
+    assert movies[["user_id", "item_id", "label", "source"]].values.tolist() == [[1, 3, 1, "annotation"]]

@@ -26,6 +26,11 @@ def test_anonymous_pages_redirect_to_login(app_client: TestClient) -> None:
     assert answer.headers["location"] == "/label/login?next=/label%3Fmodel%3Dspam"
 
 
+def test_anonymous_form_post_goes_to_login_without_next(app_client: TestClient) -> None:
+    answer = app_client.post("/label/adjudicate/1", data={"label": "1"}, follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/label/login")
+
+
 def test_anonymous_json_gets_401(app_client: TestClient) -> None:
     answer = app_client.get("/label/api/next")
     assert answer.status_code == 401

@@ -3,10 +3,13 @@ with a token of another session, the request is refused with 403 and nothing cha
 
 from __future__ import annotations
 
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from closedloop.labeling import list_users
 from closedloop.store import Store
+from services.labeling import ROUTERS
+from services.labeling.deps import check_csrf
 from tests.services.labeling.conftest import PASSWORD, Login, csrf_of, form_token
 
 FORMS = [
@@ -56,3 +59,14 @@ def test_login_form_needs_its_own_token(app_client: TestClient) -> None:
     assert app_client.post("/label/login", data={**data, "csrf_token": "guess"}).status_code == 403
     app_client.cookies.clear()  # a cross-site form cannot send the token's cookie along
     assert app_client.post("/label/login", data={**data, "csrf_token": token}).status_code == 403
+
+
+def test_every_state_changing_route_checks_the_token() -> None:
+    """A guard for routes added later: each POST under /label depends on `check_csrf` (login has its own)."""
+    posts = [
+        r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute) and "POST" in r.methods
+    ]
+    assert len(posts) == 10
+    for route in posts:
+        calls = {dependency.call for dependency in route.dependant.dependencies}
+        assert (check_csrf in calls) != (route.path == "/label/login"), route.path
