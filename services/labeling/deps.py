@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Protocol
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
 from closedloop.labeling import Role, UserRecord, resolve_session
@@ -22,6 +22,10 @@ from closedloop.store import Store
 from services.labeling.errors import Forbidden, LoginRequired
 
 SESSION_COOKIE = "closedloop_label_session"
+# Ids fit a 64-bit column (a larger one would overflow the driver, not miss); names follow the kernel's rule.
+ItemId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A labeling item's id.")]
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
+Username = Annotated[str, Path(pattern=USERNAME_PATTERN, description="An account's name.")]
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from closedloop.labeling import adjudicate, items_to_adjudicate
-from services.labeling.deps import Adjudicator, CsrfChecked, Db
+from services.labeling.deps import Adjudicator, CsrfChecked, Db, ItemId
 from services.labeling.pages import render
 from services.labeling.routes.workspace import ModelFilter
 from services.labeling.views import GRADES, label_name, prediction_view
@@ -44,7 +44,7 @@ def disputed(
 
 @router.post("/adjudicate/{item_id}", dependencies=[CsrfChecked])
 def decide(
-    item_id: int, label: Annotated[int, Form(ge=0, le=4)], user: Adjudicator, db: Db
+    item_id: ItemId, label: Annotated[int, Form(ge=0, le=4)], user: Adjudicator, db: Db
 ) -> RedirectResponse:
     """Settle a disputed item with `label`; back to the list."""
     adjudicate(db, item_id=item_id, user=user, label=label)

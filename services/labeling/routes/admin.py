@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from closedloop.labeling import InvalidCredentials, Role, UserExists, create_user, list_users, set_disabled
-from services.labeling.deps import Admin, CsrfChecked, Db
+from services.labeling.deps import Admin, CsrfChecked, Db, Username
 from services.labeling.errors import PageError
 from services.labeling.pages import render
 
@@ -50,7 +50,7 @@ def add_user(
 
 
 @router.post("/users/{username}/disable", dependencies=[CsrfChecked])
-def disable_user(username: str, user: Admin, db: Db) -> RedirectResponse:
+def disable_user(username: Username, user: Admin, db: Db) -> RedirectResponse:
     """Disable an account: its sessions end and it can no longer log in."""
     if username == user.username:
         raise PageError(409, "you cannot disable your own account; ask another admin")
@@ -59,7 +59,7 @@ def disable_user(username: str, user: Admin, db: Db) -> RedirectResponse:
 
 
 @router.post("/users/{username}/enable", dependencies=[CsrfChecked])
-def enable_user(username: str, user: Admin, db: Db) -> RedirectResponse:
+def enable_user(username: Username, user: Admin, db: Db) -> RedirectResponse:
     """Enable a disabled account again."""
     set_disabled(db, username=username, disabled=False)
     return RedirectResponse(USERS_PAGE, status_code=303)

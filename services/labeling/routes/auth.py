@@ -3,6 +3,7 @@ one to); logout is a CSRF-checked POST that deletes the server-side session."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,15 @@ from services.labeling.cookies import (
     set_login_form_cookie,
     set_session_cookie,
 )
-from services.labeling.deps import CSRF_FIELD, CsrfChecked, Db, LoginDep, OptionalLogin, SettingsDep
+from services.labeling.deps import (
+    CSRF_FIELD,
+    USERNAME_PATTERN,
+    CsrfChecked,
+    Db,
+    LoginDep,
+    OptionalLogin,
+    SettingsDep,
+)
 from services.labeling.errors import Forbidden
 from services.labeling.pages import render
 
@@ -75,7 +84,10 @@ def log_in(
     """Check the password; on success open a server-side session and set its cookie."""
     if not login_form_token_matches(request, csrf_token):
         raise Forbidden("the login form expired or came from another site: reload /label/login and retry")
-    user = authenticate(db, username=username.strip(), password=password) if username and password else None
+    username = username.strip()
+    # A name no account can have is not looked up (PostgreSQL refuses some bytes, e.g. NUL, with an error).
+    possible = bool(re.fullmatch(USERNAME_PATTERN, username)) and bool(password)
+    user = authenticate(db, username=username, password=password) if possible else None
     if user is None:
         return _login_page(
             request,

@@ -13,7 +13,7 @@ from closedloop.labeling import next_item, queue_depth, skip_item, submit_label,
 from closedloop.labeling.queue import to_item
 from closedloop.labeling.rows import load_item
 from closedloop.store import ModelName
-from services.labeling.deps import CsrfChecked, CurrentUser, Db, SettingsDep
+from services.labeling.deps import CsrfChecked, CurrentUser, Db, ItemId, SettingsDep
 from services.labeling.pages import render
 from services.labeling.views import GRADES, TASKS, item_view, prediction_view
 
@@ -48,7 +48,7 @@ def next_for_me(user: CurrentUser, db: Db, model: ModelFilter = None) -> dict[st
 
 @router.post("/api/items/{item_id}/label", dependencies=[CsrfChecked])
 def label_item(
-    item_id: int, body: LabelIn, user: CurrentUser, db: Db, settings: SettingsDep
+    item_id: ItemId, body: LabelIn, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> dict[str, Any]:
     """Record this annotator's label; the answer reveals the model's prediction (if configured) — never
     the other annotator's label, nor whether the item was agreed or disputed (that would leak it)."""
@@ -61,7 +61,7 @@ def label_item(
 
 
 @router.post("/api/items/{item_id}/skip", dependencies=[CsrfChecked])
-def skip(item_id: int, user: CurrentUser, db: Db) -> dict[str, Any]:
+def skip(item_id: ItemId, user: CurrentUser, db: Db) -> dict[str, Any]:
     """Pass on an item; it goes to someone else and never comes back to this annotator."""
     skip_item(db, item_id=item_id, user=user)
     return {"item_id": item_id, "skipped": True}

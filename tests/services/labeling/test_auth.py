@@ -69,6 +69,8 @@ def test_wrong_password_is_refused_without_saying_which_part(app_client: TestCli
     assert answer.status_code == 401
     assert "wrong username or password" in answer.text
     assert log_in(app_client, "nobody", PASSWORD).status_code == 401
+    assert log_in(app_client, "ali\x00ce", PASSWORD).status_code == 401
+    assert log_in(app_client, "alice", "").status_code == 401
     assert app_client.get("/label/api/next").status_code == 401
 
 

@@ -121,6 +121,7 @@ def test_admin_adds_and_disables_users(login: Login, app_client: TestClient, sto
     assert app_client.get("/label/api/next").status_code == 401  # dave's session ended with the account
     assert root.post("/label/admin/users/root/disable", data={"csrf_token": token}).status_code == 409
     assert root.post("/label/admin/users/nobody/disable", data={"csrf_token": token}).status_code == 404
+    assert root.post("/label/admin/users/bad%00name/disable", data={"csrf_token": token}).status_code == 422
     with store.session() as session:
         users = {u.username: u for u in list_users(session)}
     assert users["dave"].disabled and not users["root"].disabled and "erin" not in users

@@ -95,6 +95,7 @@ def test_bad_input_gets_a_clear_4xx(login: Login, queued: int) -> None:
         (f"/label/api/items/{item['id']}/label", {}, 422, "label"),
         ("/label/api/items/999999/label", {"label": 1}, 404, "no labeling item 999999"),
         ("/label/api/items/abc/label", {"label": 1}, 422, "item_id"),
+        (f"/label/api/items/{2**64}/label", {"label": 1}, 422, "item_id"),
     ]
     for path, body, status, message in cases:
         response = alice.post(path, json=body, headers=headers)
