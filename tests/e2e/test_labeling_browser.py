@@ -4,7 +4,7 @@ child process) over a real SQLite store. Two annotators label the same three mes
 and in the next retrain's training snapshot. A hostile message body is shown as text and runs no script.
 
 Screenshots land in `test-artifacts/`: labeling-workspace.png (the hostile message, as text),
-labeling-relevance.png (a movie with the user's history) and labeling-adjudicate.png.
+labeling-relevance.png (a movie with the user's history), labeling-adjudicate.png and labeling-agreement.png.
 """
 
 from __future__ import annotations
@@ -169,6 +169,7 @@ def test_two_annotators_and_an_adjudicator(chromium: Path, base_url: str, settin
             # kappa is over the raw labels, where grades 3 and 4 differ: 2 of 4 equal (p_o = 1/2); chance
             # p_e = (2/4)(1/4) + (1/4)(2/4) = 1/4 (spam 1, spam 0); kappa = (1/2 - 1/4) / (3/4) = 1/3
             assert carol.locator("#pairs td").all_inner_texts() == ["alice", "bob", "4", "0.333"]
+            carol.screenshot(path=str(ARTIFACTS / "labeling-agreement.png"), full_page=True)
         finally:
             browser.close()
     assert errors == []

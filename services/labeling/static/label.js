@@ -23,7 +23,11 @@
       throw new Error("logged out");
     }
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.detail || "request failed with status " + response.status);
+    if (!response.ok) {
+      const error = new Error(data.detail || "request failed with status " + response.status);
+      error.status = response.status;
+      throw error;
+    }
     return data;
   }
 
@@ -108,6 +112,8 @@
       }
     } catch (error) {
       say(error.message);
+      // 409: someone else took the item's last slot (or it was settled meanwhile): move on to the next one.
+      if (error.status === 409 && kind !== "undo") await advance().catch((again) => say(again.message));
     } finally {
       busy = false;
       root.dataset.busy = "false";
