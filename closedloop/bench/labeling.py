@@ -20,8 +20,8 @@ from closedloop.bench.report import markdown_table
 
 TARGET_F1 = 0.95
 START = 100
-SIZES = [*range(START, 300, 20), 300, 350, 400, 500, 600, 800]  # 16 retrains per run
-SEEDS = (0, 1, 2)
+SIZES = [*range(START, 200, 20), 200, 250, 300, 400, 500, 650, 800]  # 12 retrains per run
+SEEDS = (0, 1, 2, 3, 4)
 PLOT = Path(__file__).resolve().parents[2] / "bench" / "labeling_curve.png"
 
 
@@ -80,19 +80,31 @@ def run() -> dict[str, Any]:
 
 
 def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Mean labels needed per strategy (a run that never reaches the target counts as the last size + one
-    step, and is flagged), and the policy-to-random ratio of those means."""
+    """Labels needed per strategy: mean over seeds (a run that never reaches the target counts as the last
+    size + one step, and is flagged), per-seed ratios, and where the seed-mean curves reach the target."""
+    from models.labeling.simulation import CurvePoint, labels_to_reach
+
     ceiling = SIZES[-1] + (SIZES[-1] - SIZES[-2])
-    means, unreached = {}, {}
+    means, unreached, mean_curve = {}, {}, {}
     for strategy, items in runs.items():
         needed = [r["labels_needed"] for r in items]
         unreached[strategy] = sum(n is None for n in needed)
         means[strategy] = statistics.fmean(ceiling if n is None else n for n in needed)
+        f1 = np.mean([r["f1"] for r in items], axis=0)
+        mean_curve[strategy] = labels_to_reach(
+            [CurvePoint(n, v) for n, v in zip(SIZES, f1, strict=True)], TARGET_F1
+        )
+    per_seed = [
+        (p["labels_needed"] or ceiling) / (q["labels_needed"] or ceiling)
+        for p, q in zip(runs["policy"], runs["random"], strict=True)
+    ]
     return {
         "mean_labels_needed": means,
         "runs_not_reaching_target": unreached,
         "ratio_policy_to_random": means["policy"] / means["random"],
         "ratio_added_labels": (means["policy"] - START) / (means["random"] - START),
+        "ratio_per_seed": per_seed,
+        "mean_curve_labels_needed": mean_curve,
         "target_met": means["policy"] <= means["random"] / 3 and unreached["policy"] == 0,
     }
 
@@ -128,11 +140,21 @@ def tables(results: dict[str, Any]) -> str:
     r = results["labeling_spam"]
     summary = r["summary"]
     per_seed = [
-        [p["seed"], _needed(p["labels_needed"]), _needed(q["labels_needed"])]
-        for p, q in zip(r["runs"]["policy"], r["runs"]["random"], strict=True)
+        [p["seed"], _needed(p["labels_needed"]), _needed(q["labels_needed"]), f"{ratio:.2f}"]
+        for p, q, ratio in zip(
+            r["runs"]["policy"], r["runs"]["random"], summary["ratio_per_seed"], strict=True
+        )
     ]
-    means = summary["mean_labels_needed"]
-    per_seed.append(["mean", f"{means['policy']:.0f}", f"{means['random']:.0f}"])
+    means, on_mean = summary["mean_labels_needed"], summary["mean_curve_labels_needed"]
+    per_seed.append(
+        [
+            "mean",
+            f"{means['policy']:.0f}",
+            f"{means['random']:.0f}",
+            f"{summary['ratio_policy_to_random']:.2f}",
+        ]
+    )
+    per_seed.append(["mean curve", _needed(on_mean["policy"]), _needed(on_mean["random"]), ""])
     curve_rows = [
         [
             n,
@@ -147,10 +169,13 @@ def tables(results: dict[str, Any]) -> str:
         f" {r['n_holdout']:,} in the fixed holdout; baseline retrained at each step, F1 at threshold 0.5;"
         f" start: the same {r['start']} random labels; policy = the queue's `select_batch` with"
         f" {r['random_share']:.0%} random share). Labels needed for F1 ≥ {r['target_f1']}:\n\n"
-        + markdown_table(["seed", "queue policy", "random"], per_seed)
-        + f"\n\nPolicy / random: {summary['ratio_policy_to_random']:.2f} of the labels"
-        f" ({summary['ratio_added_labels']:.2f} of the labels added after the start);"
-        f" target ≤ 0.33: **{verdict}**. Wall time {r['wall_seconds']:.0f} s.\n\n"
+        + markdown_table(["seed", "queue policy", "random", "policy / random"], per_seed)
+        + f"\n\nPolicy / random (mean labels over seeds): {summary['ratio_policy_to_random']:.2f}"
+        f" ({summary['ratio_added_labels']:.2f} of the labels added after the start); target ≤ 0.33:"
+        f" **{verdict}** on the seed mean; per seed the ratio spans"
+        f" {min(summary['ratio_per_seed']):.2f}–{max(summary['ratio_per_seed']):.2f}, because random"
+        f" choice hovers near F1 {r['target_f1']} for hundreds of labels."
+        f" Wall time {r['wall_seconds']:.0f} s.\n\n"
         "Mean F1 on the holdout by number of labels (![curves](bench/labeling_curve.png)):\n\n"
         + markdown_table(["labels", "queue policy F1", "random F1"], curve_rows)
         + "\n"
