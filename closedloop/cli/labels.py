@@ -8,10 +8,10 @@ from pathlib import Path
 
 import typer
 
-from closedloop.cli.output import errors
+from closedloop.cli.output import console, errors
 from closedloop.cli.users import store_session
 
-app = typer.Typer(help="Export consensus labels with their provenance.", no_args_is_help=True)
+app = typer.Typer(help="The labeling queue and its consensus labels: refill, export.", no_args_is_help=True)
 
 
 class Format(StrEnum):
@@ -22,6 +22,39 @@ class Format(StrEnum):
 class Model(StrEnum):
     spam = "spam"
     recsys = "recsys"
+
+
+@app.command()
+def refill(
+    model: Model = typer.Argument(..., help="spam or recsys."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", min=1, help="Most items to add (default: CLOSEDLOOP_LABELING_BATCH_SIZE)."
+    ),
+    random_share: float | None = typer.Option(
+        None, "--random-share", min=0.0, max=1.0, help="Share drawn at random (default: from settings)."
+    ),
+) -> None:
+    """Queue the logged predictions most worth a human label (uncertain, disputed, champion vs challenger)."""
+    from closedloop import corpora
+    from closedloop.labeling import Describe, QueuePolicy, movielens_describer, queue_depth, refill_queue
+    from closedloop.settings import get_settings
+
+    settings = get_settings()
+    policy = QueuePolicy(
+        batch_size=batch_size or settings.labeling_batch_size,
+        random_share=settings.labeling_random_share if random_share is None else random_share,
+        window=settings.labeling_window,
+    )
+    describe: Describe | None = None
+    if model is Model.recsys:
+        try:
+            describe = movielens_describer(settings)
+        except corpora.CorpusMissing:
+            errors.print("MovieLens not cached: items show ids only (`closedloop data fetch movielens`)")
+    with store_session() as session:
+        added = refill_queue(session, model=model.value, policy=policy, describe=describe)
+        depth = queue_depth(session, model=model.value)
+    console.print(f"{model.value}: queued {added} items; {depth} waiting for labels", highlight=False)
 
 
 @app.command()

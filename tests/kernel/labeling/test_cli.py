@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from closedloop.labeling import QueuePolicy, create_user, refill_queue, submit_label
+from closedloop.labeling import create_user, submit_label
 from closedloop.settings import Settings
 from closedloop.store import open_store
 from tests.kernel.store.factories import logged, spam_prediction
@@ -53,12 +53,19 @@ def test_users_add_list_disable(home: Path) -> None:
     ]
 
 
-def test_labels_export(home: Path, tmp_path: Path) -> None:
+def test_labels_refill_and_export(home: Path, tmp_path: Path) -> None:
     store = open_store(Settings(home=home).store_url)
     try:
         with store.session() as session:
             logged(session, spam_prediction(subject="Win", score=0.5))
-            refill_queue(session, model="spam", policy=QueuePolicy(random_share=0.0))
+    finally:
+        store.close()
+    refilled = run_cli("labels", "refill", "spam", "--random-share", "0", home=home)
+    assert refilled.returncode == 0, refilled.stderr
+    assert "queued 1 items; 1 waiting" in refilled.stdout
+    store = open_store(Settings(home=home).store_url)
+    try:
+        with store.session() as session:
             for name in ("ann", "bob"):
                 user = create_user(session, username=name, password="long enough", role="annotator")
                 submit_label(session, item_id=1, user=user, label=1)
