@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from closedloop.cli import curve, data, demo, models, monitor, retrain, serve, train, worker
+from closedloop.cli import curve, data, demo, labels, models, monitor, retrain, serve, train, users, worker
 from closedloop.cli.output import UsageProblem, fail
 from closedloop.corpora import CorpusError
 from closedloop.settings import apply_process_environment, get_settings
@@ -22,6 +22,8 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(train.app, name="train")
 app.add_typer(models.app, name="models")
+app.add_typer(users.app, name="users")
+app.add_typer(labels.app, name="labels")
 app.command(name="retrain")(retrain.retrain)
 worker.register(app)
 serve.register(app)

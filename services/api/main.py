@@ -15,6 +15,7 @@ from services.api.metrics import ApiMetrics, LatencyMiddleware
 from services.api.routes import feedback, operations, recommendations, spam
 from services.api.runtime import Runtime
 from services.dashboard import install_dashboard
+from services.labeling import install_labeling
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (spam.router, recommendations.router, feedback.router, operations.router):
         app.include_router(router)
     install_dashboard(app)
+    install_labeling(app)
     install_error_handlers(app)
     # Middleware added last runs first: latency sees every answer, including a 413.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

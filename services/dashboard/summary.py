@@ -13,6 +13,7 @@ from closedloop.registry import REGISTERED_MODELS
 from closedloop.store import AliasMove, alias_history
 from services.dashboard import queries, reports
 from services.dashboard.deps import Sources
+from services.dashboard.labeling import labeling_panel
 from services.dashboard.latency import latency_percentiles
 from services.dashboard.timeseries import (
     RECSYS_METRICS,
@@ -66,7 +67,7 @@ def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
         "latency": latency_percentiles(sources.latency, model=model),
         "drift": reports.drift(sources.settings, model=model),
         "learning_curve": reports.learning_curve(sources.settings, model=model),
-        "labeling": None,  # no labeling service yet: the page explains the empty state
+        "labeling": labeling_panel(session, model=model),
     }
 
 

@@ -1,0 +1,87 @@
+"""`closedloop labels`: the consensus labels humans (and feedback) produced, for use outside closedloop."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from closedloop.cli.output import console, errors
+from closedloop.cli.users import store_session
+
+app = typer.Typer(help="The labeling queue and its consensus labels: refill, export.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class Model(StrEnum):
+    spam = "spam"
+    recsys = "recsys"
+
+
+@app.command()
+def refill(
+    model: Model = typer.Argument(..., help="spam or recsys."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", min=1, help="Most items to add (default: CLOSEDLOOP_LABELING_BATCH_SIZE)."
+    ),
+    random_share: float | None = typer.Option(
+        None, "--random-share", min=0.0, max=1.0, help="Share drawn at random (default: from settings)."
+    ),
+) -> None:
+    """Queue the logged predictions most worth a human label (uncertain, disputed, champion vs challenger)."""
+    from closedloop import corpora
+    from closedloop.labeling import Describe, QueuePolicy, movielens_describer, queue_depth, refill_queue
+    from closedloop.settings import get_settings
+
+    settings = get_settings()
+    policy = QueuePolicy(
+        batch_size=batch_size or settings.labeling_batch_size,
+        random_share=settings.labeling_random_share if random_share is None else random_share,
+        window=settings.labeling_window,
+    )
+    describe: Describe | None = None
+    if model is Model.recsys:
+        try:
+            describe = movielens_describer(settings)
+        except corpora.CorpusMissing:
+            errors.print("MovieLens not cached: items show ids only (`closedloop data fetch movielens`)")
+    with store_session() as session:
+        added = refill_queue(session, model=model.value, policy=policy, describe=describe)
+        depth = queue_depth(session, model=model.value)
+    console.print(f"{model.value}: queued {added} items; {depth} waiting for labels", highlight=False)
+
+
+@app.command()
+def export(
+    fmt: Format = typer.Option(Format.jsonl, "--format", help="jsonl (one JSON object a line) or csv."),
+    model: Model | None = typer.Option(None, "--model", help="Only this model's labels (default: both)."),
+    human_only: bool = typer.Option(
+        False, "--human-only", help="Only labels from annotators and adjudicators (not user feedback)."
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Print the current consensus labels with provenance (who, when, agreement, why the item was asked)."""
+    from closedloop.labeling import export_consensus
+
+    sources = ("annotation", "adjudication") if human_only else None
+    target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    count = 0
+    try:
+        with store_session() as session:
+            for line in export_consensus(
+                session, model=model.value if model else None, fmt=fmt.value, sources=sources
+            ):
+                target.write(line)
+                count += 1
+    finally:
+        if output:
+            target.close()
+    if output:
+        rows = count - 1 if fmt is Format.csv else count
+        errors.print(f"wrote {rows} labels to {output}", highlight=False)

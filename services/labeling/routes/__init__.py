@@ -1,0 +1,1 @@
+"""The labeling UI's routers, one per page family."""
