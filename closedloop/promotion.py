@@ -91,23 +91,3 @@ def judge_recsys(
 
 def _per_user(model: Any, snapshot: RecsysSnapshot, test: pd.DataFrame) -> pd.DataFrame:
     return ranking_report(model, snapshot.train, test, exclude=[snapshot.valid]).per_user
-
-
-def decision_tags(decision: GateDecision) -> dict[str, str]:
-    """The headline of the evidence as MLflow tags (the whole evidence goes in as a JSON artifact)."""
-    holdout = decision.evidence.get("holdout", {})
-    bootstrap = holdout.get("bootstrap") or {}
-    mcnemar = holdout.get("mcnemar") or {}
-    tags = {
-        "gate.decision": "promote" if decision.promote else "refuse",
-        "gate.rule": str(decision.evidence.get("rule", "")),
-        "gate.reason": decision.reason[:5000],
-    }
-    if bootstrap:
-        tags["gate.delta"] = f"{bootstrap.get('estimate', float('nan')):.5f}"
-        tags["gate.ci"] = (
-            f"[{bootstrap.get('ci_low', float('nan')):.5f}, {bootstrap.get('ci_high', float('nan')):.5f}]"
-        )
-    if mcnemar:
-        tags["gate.mcnemar_p"] = f"{mcnemar.get('p_value', float('nan')):.5g}"
-    return tags

@@ -205,7 +205,14 @@ def apply_process_environment(settings: Settings) -> None:
     """
     import os
 
-    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    if "PREFECT_HOME" not in os.environ:
+        # Prefect reads it at import and opens its database there: the folder must exist first (a first
+        # command in a fresh home otherwise fails to start a temporary Prefect server).
+        settings.prefect_home.mkdir(parents=True, exist_ok=True)
+        os.environ["PREFECT_HOME"] = str(settings.prefect_home)
+    # A temporary Prefect server migrates a fresh database before it answers: on a busy 2-core machine that
+    # outlasts Prefect's 20 s default and the command failed.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # No telemetry from a platform that must run offline (and one writer fewer on Prefect's SQLite at start).
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 

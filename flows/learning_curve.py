@@ -1,7 +1,8 @@
 """The learning-curve flow: what is each extra 1,000 labels worth?
 
-Train on log-spaced sizes of the training data (several seeds each, all points as parallel tasks), score
-every model on the fixed holdout, fit power-law and log curves, and write the curve where people look:
+Train on log-spaced sizes of the training data (several seeds each, more at the small and noisy sizes; all
+points as parallel tasks), score every model on the fixed holdout, fit power-law and log curves, and write the
+curve where people look:
 HOME/reports/learning-curve/{model}.json (+ .png plot, + Evidently .html) and an MLflow run in the
 "learning-curve" experiment.
 """
@@ -28,7 +29,14 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from closedloop import corpora, tracking
 from closedloop.datasets.spam import fixed_holdout
 from closedloop.settings import Settings, get_settings
-from models.curves import PowerFit, log_spaced_sizes, recsys_point, spam_point, summarize_curve
+from models.curves import (
+    PowerFit,
+    log_spaced_sizes,
+    recsys_point,
+    seeds_per_size,
+    spam_point,
+    summarize_curve,
+)
 from models.recsys.splits import RatingSplit, split_ratings
 from models.spam.corpus import message_texts
 
@@ -165,8 +173,8 @@ def evidently_report(curve: dict[str, Any], path: Path) -> None:
         power = PowerFit(**curve["power_fit"])
         rows = [
             {"size": n, "seed": seed, "score": score, "power_fit": float(power.score(n))}
-            for n, per_seed in zip(curve["sizes"], curve["scores"], strict=True)
-            for seed, score in zip(curve["seeds"], per_seed, strict=True)
+            for n, seeds, per_seed in zip(curve["sizes"], curve["seeds"], curve["scores"], strict=True)
+            for seed, score in zip(seeds, per_seed, strict=True)
         ]
         frame = pd.DataFrame(rows).assign(residual=lambda f: f["score"] - f["power_fit"])
         definition = DataDefinition(
@@ -205,31 +213,39 @@ def log_to_mlflow(curve: dict[str, Any], files: list[Path], settings: Settings) 
 @flow(name="learning-curve", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def learning_curve(
     model: str = "spam",
-    n_sizes: int = 7,
-    seeds: list[int] | None = None,
+    n_sizes: int = 9,
+    min_seeds: int = 3,
+    scale_seeds: bool = True,
     sizes: list[int] | None = None,
     spam_model: str = "baseline",
 ) -> dict[str, Any]:
-    """Score `model` ("spam" or "recsys") at log-spaced training sizes, fit the curve, write the reports."""
+    """Score `model` ("spam" or "recsys") at log-spaced training sizes, fit the curve, write the reports.
+
+    Each size trains `min_seeds` seeds, or with `scale_seeds` more at the smaller sizes (`seeds_per_size`):
+    the seeds 0, 1, … k−1 of size n.
+    """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     started = time.perf_counter()
     settings = get_settings()
     logger = get_run_logger()
-    seed_list = list(seeds) if seeds is not None else [0, 1, 2]
     data = load_curve_data(model, settings)
     size_list = sorted(sizes) if sizes else default_sizes(data, n_sizes)
-    logger.info("%s: sizes %s, seeds %s", model, size_list, seed_list)
+    counts = seeds_per_size(size_list, min_seeds=min_seeds) if scale_seeds else [min_seeds] * len(size_list)
+    seed_lists = [list(range(k)) for k in counts]
+    logger.info("%s: sizes %s, seeds per size %s", model, size_list, counts)
     # Largest first: they take longest, so the pool ends with the short jobs instead of waiting on one.
-    jobs = [(n, s) for n in reversed(size_list) for s in seed_list]
+    jobs = [(n, s) for n, seeds in reversed(list(zip(size_list, seed_lists, strict=True))) for s in seeds]
     futures = {job: train_point.submit(data, job[0], job[1], spam_model) for job in jobs}
-    scores = [[futures[(n, s)].result() for s in seed_list] for n in size_list]
+    scores = [
+        [futures[(n, s)].result() for s in seeds] for n, seeds in zip(size_list, seed_lists, strict=True)
+    ]
     curve = {
         "model": model,
         "metric": MODELS[model],
         "estimator": spam_model if model == "spam" else "knn",
         "created_at": datetime.now(UTC).isoformat(),
-        "seeds": seed_list,
+        "seeds": seed_lists,  # per size: the seeds its scores came from
         **summarize_curve(size_list, scores),
         "png": f"learning-curve/{model}.png",
         "html": f"learning-curve/{model}.html",

@@ -24,9 +24,10 @@ from closedloop import registry, tracking
 from closedloop.candidates import Candidate, train_recsys_candidate, train_spam_candidate
 from closedloop.datasets.recsys import RecsysSnapshot, build_recsys_snapshot
 from closedloop.datasets.spam import SpamSnapshot, build_spam_snapshot
+from closedloop.decisions import decision_tags
 from closedloop.lineage import code_version
 from closedloop.packaging import load_wrapper, log_recommender, log_spam_model
-from closedloop.promotion import decision_tags, gate_policy, judge_recsys, judge_spam
+from closedloop.promotion import gate_policy, judge_recsys, judge_spam
 from closedloop.settings import Settings, get_settings
 from closedloop.store import Store, derive_feedback_labels, open_store
 
@@ -177,7 +178,7 @@ def gate(
         "champion_version": str(current.version) if current else None,
         "challenger_version": version,
     }
-    tags = decision_tags(decision)
+    tags = decision_tags(decision, champion_version=evidence["champion_version"])
     for key, value in tags.items():
         client.set_model_version_tag(name, version, key, value)
         client.set_tag(run_id, key, value)

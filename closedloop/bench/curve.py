@@ -34,8 +34,10 @@ def _points(value: float | None) -> str:
 def tables(results: dict[str, Any]) -> str:
     curve = results["curve_spam"]
     rows = [
-        [f"{n:,}", _points(mean), _points(std)]
-        for n, mean, std in zip(curve["sizes"], curve["mean"], curve["std"], strict=True)
+        [f"{n:,}", len(seeds), _points(mean), _points(std)]
+        for n, seeds, mean, std in zip(
+            curve["sizes"], curve["seeds"], curve["mean"], curve["std"], strict=True
+        )
     ]
     extra, n_max = curve["extrapolation"], curve["sizes"][-1]
     labels = curve["labels_for_next_point"]
@@ -54,8 +56,9 @@ def tables(results: dict[str, Any]) -> str:
     ]
     return (
         f"Spam learning curve ({curve['estimator']}, F1 ×100 on the fixed holdout,"
-        f" {len(curve['seeds'])} seeds per size):\n\n"
-        + markdown_table(["labels", "mean F1", "std"], rows)
+        f" {len(curve['sizes'])} sizes, {sum(map(len, curve['seeds']))} models;"
+        " the largest size is the whole training pool):\n\n"
+        + markdown_table(["labels", "seeds", "mean F1", "std"], rows)
         + "\n\n"
         + markdown_table(["figure", "value"], summary)
         + "\n"

@@ -1,14 +1,12 @@
 """The `dashboard` suite: time to first paint of `/dashboard` in headless Chromium over a store holding
 100,000 predictions (and their feedback), plus the server's own time to render the page and the summary.
 
-`populate_store`, `record_gate_history` and `write_report_fixtures` build that realistic home; the
+`populate_store` and `record_gate_history` fill its store, `closedloop.bench.dashboard_home` the rest; the
 dashboard's tests reuse them on a smaller scale.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import random
 import socket
 import statistics
@@ -24,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.bench.report import markdown_table
 from closedloop.settings import Settings, child_environment
 from closedloop.store import (
@@ -115,50 +114,6 @@ def record_gate_history(store: Store) -> None:
                 )  # fmt: skip
 
 
-def write_report_fixtures(home: Path) -> None:
-    """A drift summary with its HTML report and a learning curve per model, in the flows' schemas."""
-    reports = home / "reports"
-    for model, metric, (a, b, c) in (
-        ("spam", "f1", (2.0, 0.5, 0.97)),
-        ("recsys", "ndcg_at_10", (1.5, 0.4, 0.35)),
-    ):
-        folder = reports / "monitoring" / model
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "latest.html").write_text(
-            f"<!doctype html><title>{model} drift</title><h1>{model} drift</h1>"
-        )
-        columns = {
-            "text_length": {"score": 0.04, "drifted": True, "method": "Wasserstein"},
-            "spam_probability": {"score": 0.31, "drifted": False, "method": "K-S p-value"},
-        }
-        (folder / "latest.json").write_text(json.dumps({
-            "model": model, "created_at": utcnow().isoformat(),
-            "reference": {"n": 2000, "description": "training snapshot"},
-            "current": {"n": 1500, "since": (utcnow() - timedelta(days=1)).isoformat()},
-            "drift": {"share": 0.5, "detected": True, "threshold": 0.5, "columns": columns},
-            "quality": {}, "html": f"monitoring/{model}/latest.html",
-        }))  # fmt: skip
-        sizes, seeds = [250, 500, 1000, 2000, 4000], [0, 1, 2]
-        scores = [
-            [c - a * s**-b + 0.003 * ((seed + k) % 3 - 1) for k, s in enumerate(sizes)] for seed in seeds
-        ]
-        mean = [statistics.fmean(col) for col in zip(*scores, strict=True)]
-        std = [statistics.pstdev(col) for col in zip(*scores, strict=True)]
-        beta = (mean[-1] - mean[0]) / math.log(sizes[-1] / sizes[0])
-        curve = reports / "learning-curve"
-        curve.mkdir(parents=True, exist_ok=True)
-        (curve / f"{model}.json").write_text(json.dumps({
-            "model": model, "metric": metric, "created_at": utcnow().isoformat(),
-            "sizes": sizes, "seeds": seeds, "scores": scores, "mean": mean, "std": std,
-            "power_fit": {"a": a, "b": b, "c": c, "r2": 0.99},
-            "log_fit": {"alpha": mean[0] - beta * math.log(sizes[0]), "beta": beta, "r2": 0.95},
-            "predicted": {"2x": c - a * 8000**-b, "10x": c - a * 40000**-b}, "labels_for_next_point": 4000,
-            "extrapolation": {"fit_sizes": sizes[:4], "target_size": 4000, "predicted": c - a * 4000**-b,
-                              "actual": mean[-1], "abs_error": abs(c - a * 4000**-b - mean[-1])},
-            "png": f"learning-curve/{model}.png",
-        }))  # fmt: skip
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -230,6 +185,7 @@ def run() -> dict[str, Any]:
         finally:
             store.close()
         populate_s = time.perf_counter() - started
+        record_gate_decisions(Settings(home=home))  # the page reads the gate's verdicts from MLflow
         write_report_fixtures(home)
         with serve(home, free_port()) as base:
             server = {path: _server_ms(base + path) for path in ("/dashboard", "/dashboard/api/summary")}

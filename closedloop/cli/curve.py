@@ -27,7 +27,7 @@ def _r2(value: float | None) -> str:
 def _print_curve(curve: dict[str, Any]) -> None:
     metric = curve["metric"]
     table = Table(title=f"{curve['model']} learning curve ({metric} on the fixed holdout, ×100)")
-    for header in ("labels", "mean", "std", "power law", "per seed"):
+    for header in ("labels", "seeds", "mean", "std", "power law", "per seed"):
         table.add_column(header, justify="right")
     power = curve["power_fit"]
     for n, mean, std, per_seed in zip(
@@ -35,7 +35,12 @@ def _print_curve(curve: dict[str, Any]) -> None:
     ):
         fitted = 1.0 - (power["a"] * n ** (-power["b"]) + power["c"])
         table.add_row(
-            f"{n:,}", _points(mean), _points(std), _points(fitted), " ".join(_points(s) for s in per_seed)
+            f"{n:,}",
+            str(len(per_seed)),
+            _points(mean),
+            _points(std),
+            _points(fitted),
+            " ".join(_points(s) for s in per_seed),
         )
     console.print(table)
     extra, n_max = curve["extrapolation"], curve["sizes"][-1]
@@ -62,8 +67,16 @@ def _print_curve(curve: dict[str, Any]) -> None:
 
 def learning_curve(
     model: Annotated[CurveModel, typer.Argument(help="spam (F1) or recsys (NDCG@10).")],
-    sizes: Annotated[int, typer.Option("--sizes", min=4, help="How many log-spaced training sizes.")] = 7,
-    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds per size (error bars).")] = 3,
+    sizes: Annotated[int, typer.Option("--sizes", min=4, help="How many log-spaced training sizes.")] = 9,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            "--seeds", min=1, help="Seeds at the largest size; smaller sizes get more (error bars)."
+        ),
+    ] = 3,
+    same_seeds: Annotated[
+        bool, typer.Option("--same-seeds", help="Train --seeds seeds at every size instead.")
+    ] = False,
     spam_model: Annotated[str, typer.Option(help="Spam model: baseline (fast) or torch.")] = "baseline",
     processes: Annotated[
         bool, typer.Option("--processes/--threads", help="Train points in processes (parallel on CPU).")
@@ -79,7 +92,8 @@ def learning_curve(
         workers=workers,
         model=model.value,
         n_sizes=sizes,
-        seeds=list(range(seeds)),
+        min_seeds=seeds,
+        scale_seeds=not same_seeds,
         spam_model=spam_model,
     )
     if as_json:

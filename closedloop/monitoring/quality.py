@@ -10,7 +10,7 @@ import pandas as pd
 
 from closedloop.monitoring.window import spam_texts
 from closedloop.store import Store, read_training_labels, spam_subject_key
-from models.recsys.descriptors import hit_rate
+from models.recsys.descriptors import click_ranking, hit_rate
 from models.spam.metrics import classification_report
 
 FEEDBACK_LABEL = {"report_spam": 1, "not_spam": 0}
@@ -50,12 +50,15 @@ def spam_quality(predictions: pd.DataFrame, labels: pd.Series) -> dict[str, floa
 
 def recsys_quality(predictions: pd.DataFrame) -> dict[str, float | int]:
     """ctr: share of lists whose latest feedback is a click; hit_rate: a click on one of the listed items;
-    n_labeled: lists with any feedback."""
+    click_mrr / click_ndcg: ranking quality on clicks (the clicked item's rank in its list, see
+    `click_ranking`); n_clicked: lists with a click; n_labeled: lists with any feedback."""
     clicked = predictions["feedback_value"].where(predictions["feedback_kind"] == "click")
     items = pd.Series([list(o.get("items", [])) for o in predictions["output"]], index=predictions.index)
     quality = {
         "ctr": _finite(float((predictions["feedback_kind"] == "click").mean())) if len(predictions) else None,
         "hit_rate": _finite(hit_rate(items, clicked)),
+        **{f"click_{name}": _finite(value) for name, value in click_ranking(items, clicked).items()},
+        "n_clicked": int(clicked.notna().sum()),
         "n_labeled": int(predictions["feedback_kind"].notna().sum()),
     }
     return {name: value for name, value in quality.items() if value is not None}

@@ -9,6 +9,7 @@ from models.curves.fitting import (
     labels_for_gain,
     log_spaced_sizes,
     noise_scale,
+    seeds_per_size,
 )
 from models.curves.points import recsys_point, spam_point, subsample_interactions
 from models.curves.summary import POINT, summarize_curve
@@ -24,6 +25,7 @@ __all__ = [
     "log_spaced_sizes",
     "noise_scale",
     "recsys_point",
+    "seeds_per_size",
     "spam_point",
     "subsample_interactions",
     "summarize_curve",

@@ -3,20 +3,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from models.curves.fitting import extrapolation_check, fit_log, fit_power_law, labels_for_gain, noise_scale
+from models.curves.fitting import (
+    extrapolation_check,
+    fit_log,
+    fit_power_law,
+    labels_for_gain,
+    noise_scale,
+)
 
 __all__ = ["POINT", "summarize_curve"]
 
 POINT = 0.01  # one point of F1 / NDCG@10 on the [0, 1] scale
 
 
-def summarize_curve(sizes: ArrayLike, scores: ArrayLike) -> dict[str, Any]:
-    """(sizes,) label counts and (sizes, seeds) scores -> the curve's numbers, JSON-ready.
+def summarize_curve(sizes: ArrayLike, scores: Sequence[ArrayLike]) -> dict[str, Any]:
+    """(sizes,) label counts and one sequence of scores per size (its seeds; counts may differ between
+    sizes) -> the curve's numbers, JSON-ready.
 
     Keys: sizes, scores, mean, std (sample std over seeds), sigma (the standard errors the fits weight
     by), power_fit {a, b, c, r2}, log_fit {alpha, beta, r2}, predicted {"2x", "10x"} (power law, from the
@@ -25,22 +33,22 @@ def summarize_curve(sizes: ArrayLike, scores: ArrayLike) -> dict[str, Any]:
     kind of data can reach by the fit) and extrapolation (see `extrapolation_check`).
     """
     n = np.asarray(sizes, dtype=np.int64)
-    matrix = np.asarray(scores, dtype=np.float64)
-    if matrix.ndim != 2 or matrix.shape[0] != len(n):
-        raise ValueError(f"scores must be (sizes, seeds) = ({len(n)}, k), got {matrix.shape}")
+    rows = [np.asarray(row, dtype=np.float64).ravel() for row in scores]
+    if n.ndim != 1 or len(rows) != len(n) or any(len(row) == 0 for row in rows):
+        raise ValueError(f"scores must hold one non-empty row of seeds per size ({len(n)} sizes)")
     if len(np.unique(n)) != len(n):
         raise ValueError("sizes must be distinct")
     order = np.argsort(n)
-    n, matrix = n[order], matrix[order]
-    mean = matrix.mean(axis=1)
-    std = matrix.std(axis=1, ddof=1) if matrix.shape[1] > 1 else np.zeros(len(n))
-    sigma = noise_scale(matrix)
+    n, rows = n[order], [rows[i] for i in order]
+    mean = np.array([row.mean() for row in rows])
+    std = np.array([row.std(ddof=1) if len(row) > 1 else 0.0 for row in rows])
+    sigma = noise_scale(rows)
     power = fit_power_law(n, mean, sigma)
     log = fit_log(n, mean, sigma)
     n_max = int(n[-1])
     return {
         "sizes": [int(v) for v in n],
-        "scores": matrix.tolist(),
+        "scores": [row.tolist() for row in rows],
         "mean": mean.tolist(),
         "std": std.tolist(),
         "sigma": sigma.tolist(),

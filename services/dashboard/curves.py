@@ -1,39 +1,20 @@
-"""The learning-curve chart: measured points, both fitted curves and the extrapolated predictions.
+"""The learning-curve chart: measured points with their spread, both fitted curves out to 10× the data, the
+predictions at 2× and 10×, and the half-data extrapolation next to what was measured there.
 
-The report gives each fit's parameters but not its formula's exact form, so each family's usual forms are
-evaluated and the one that reproduces the measured means and the report's own predictions is drawn.
+The fits are drawn with the learning-curve flow's own definitions (`models.curves`): the power law models
+the error, score(n) = 1 − (a·n^(−b) + c); the log fit models the score, score(n) = α + β·ln n.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from models.curves import LogFit, PowerFit
+
 GRID_POINTS = 40
-Curve = Callable[[float], float]
-
-
-def _power_forms(fit: dict[str, float]) -> list[Curve]:
-    a, b, c = fit["a"], fit["b"], fit["c"]
-    return [lambda n: a * n ** (-b) + c, lambda n: c - a * n ** (-b), lambda n: a * n**b + c]
-
-
-def _log_forms(fit: dict[str, float]) -> list[Curve]:
-    alpha, beta = fit["alpha"], fit["beta"]
-    return [lambda n: alpha + beta * math.log(n), lambda n: alpha + beta * math.log10(n)]
-
-
-def _best(forms: list[Curve], targets: list[tuple[float, float]]) -> Curve | None:
-    def error(curve: Curve) -> float:
-        try:
-            return sum((curve(x) - y) ** 2 for x, y in targets)
-        except (ArithmeticError, TypeError, ValueError):
-            return math.inf
-
-    scored = [(error(curve), curve) for curve in forms]
-    best = min(scored, key=lambda pair: pair[0], default=(math.inf, None))
-    return best[1] if math.isfinite(best[0]) else None
 
 
 def learning_curve_chart(data: dict[str, Any]) -> dict[str, list[float | None]]:
@@ -43,41 +24,48 @@ def learning_curve_chart(data: dict[str, Any]) -> dict[str, list[float | None]]:
     largest = max(sizes)
     predicted = {float(k.rstrip("x")) * largest: float(v) for k, v in (data.get("predicted") or {}).items()}
     extrapolation = data.get("extrapolation") or {}
-    targets = list(zip(sizes, mean, strict=True)) + list(predicted.items())
-    power = _best(_power_forms(data["power_fit"]), targets) if data.get("power_fit") else None
-    logarithmic = (
-        _best(_log_forms(data["log_fit"]), list(zip(sizes, mean, strict=True)))
-        if data.get("log_fit")
-        else None
-    )
+    target = extrapolation.get("target_size")
+    power = _fit(PowerFit, data.get("power_fit"), ("a", "b", "c"))
+    logarithmic = _fit(LogFit, data.get("log_fit"), ("alpha", "beta"))
 
     low, high = min(sizes), 10 * largest
     grid = {low * (high / low) ** (i / (GRID_POINTS - 1)) for i in range(GRID_POINTS)}
-    actual_at = extrapolation.get("target_size")
-    xs = sorted(grid | set(sizes) | set(predicted) | ({float(actual_at)} if actual_at else set()))
+    xs = sorted(grid | set(sizes) | set(predicted) | ({float(target)} if target else set()))
     measured = dict(zip(sizes, zip(mean, std, strict=True), strict=True))
 
-    def at(curve: Curve | None, x: float) -> float | None:
-        if curve is None:
-            return None
-        try:
-            value = curve(x)
-        except (ArithmeticError, ValueError):
-            return None
-        return value if math.isfinite(value) else None
+    def at_target(key: str, x: float) -> float | None:
+        value = extrapolation.get(key)
+        return float(value) if target and x == float(target) and value is not None else None
 
     return {
         "x": xs,
         "mean": [measured[x][0] if x in measured else None for x in xs],
         "low": [measured[x][0] - measured[x][1] if x in measured else None for x in xs],
         "high": [measured[x][0] + measured[x][1] if x in measured else None for x in xs],
-        "power": [at(power, x) for x in xs],
-        "log": [at(logarithmic, x) for x in xs],
+        "power": _curve(power, xs),
+        "log": _curve(logarithmic, xs),
         "predicted": [predicted.get(x) for x in xs],
-        "actual": [
-            float(extrapolation["actual"])
-            if actual_at and x == float(actual_at) and extrapolation.get("actual") is not None
-            else None
-            for x in xs
-        ],
+        "extrapolated": [at_target("predicted", x) for x in xs],
+        "actual": [at_target("actual", x) for x in xs],
     }
+
+
+def _fit(
+    kind: type[PowerFit] | type[LogFit], params: Any, names: tuple[str, ...]
+) -> PowerFit | LogFit | None:
+    """The fit from the report's parameters, or None when they are missing or not numbers."""
+    if not isinstance(params, dict):
+        return None
+    try:
+        values = {name: float(params[name]) for name in names}
+    except (KeyError, TypeError, ValueError):
+        return None
+    return kind(**values, r2=float("nan"))  # type: ignore[arg-type]
+
+
+def _curve(fit: PowerFit | LogFit | None, xs: list[float]) -> list[float | None]:
+    if fit is None:
+        return [None] * len(xs)
+    with np.errstate(all="ignore"):
+        values = fit.score(np.asarray(xs))
+    return [float(v) if math.isfinite(v) else None for v in values]

@@ -78,20 +78,28 @@ def learning_curve(settings: Settings, *, model: str) -> dict[str, Any] | None:
             "metric": data.get("metric"),
             "created_at": data.get("created_at"),
             "points": [
-                {"size": s, "mean": m, "std": d}
-                for s, m, d in zip(data["sizes"], data["mean"], data["std"], strict=True)
+                {"size": s, "mean": m, "std": d, "seeds": len(row)}
+                for s, m, d, row in zip(data["sizes"], data["mean"], data["std"], data["scores"], strict=True)
             ],
-            "seeds": data.get("seeds"),
+            "n_models": sum(len(row) for row in data["scores"]),
             "power_fit": data.get("power_fit") or {},
             "log_fit": data.get("log_fit") or {},
             "predicted": data.get("predicted") or {},
-            "labels_for_next_point": data.get("labels_for_next_point"),
+            "labels_for_next_point": _count(data.get("labels_for_next_point")),
+            "asymptote": data.get("asymptote"),
             "extrapolation": data.get("extrapolation") or {},
             "chart": learning_curve_chart(data),
             "png_url": report_url(settings, data.get("png")),
+            "html_url": report_url(settings, data.get("html")),
+            "mlflow_run_id": data.get("mlflow_run_id"),
         }
     except (KeyError, TypeError, ValueError) as exc:
         return {"error": f"{model}.json does not follow the learning-curve schema ({exc!r})"}
+
+
+def _count(value: object) -> int | None:
+    """A label count as the flow writes it (an int, or null for "never"); anything else reads as null."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _read(path: Path) -> dict[str, Any] | None:

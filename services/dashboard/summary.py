@@ -13,6 +13,7 @@ from closedloop.registry import REGISTERED_MODELS
 from closedloop.store import AliasMove, alias_history
 from services.dashboard import queries, reports
 from services.dashboard.deps import Sources
+from services.dashboard.gate import gate_history
 from services.dashboard.labeling import labeling_panel
 from services.dashboard.latency import latency_percentiles
 from services.dashboard.timeseries import (
@@ -27,11 +28,12 @@ from services.dashboard.timeseries import (
 
 TITLES = {"spam": "Spam filter", "recsys": "Recommender"}
 REFRESH_SECONDS = 10
-GATE_ROWS = 10
+MOVE_ROWS = 10
 
 
 def build_summary(sources: Sources) -> dict[str, Any]:
-    """The dashboard's data for every model (a few grouped SELECTs each, plus two small JSON files)."""
+    """The dashboard's data for every model: a few grouped SELECTs each, two small JSON files, and the gate's
+    verdicts from MLflow (cached for a few seconds)."""
     settings = sources.settings
     with sources.store.session() as session:
         models = [_model(session, sources, model) for model in REGISTERED_MODELS]
@@ -60,7 +62,8 @@ def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
         "registered_name": name,
         "champion": _champion(moves),
         "served": sources.served.get(model, {}),
-        "gate": [_gate_row(move) for move in moves[:GATE_ROWS]],
+        "gate": gate_history(sources.settings, name=name),
+        "alias_moves": [_move_row(move) for move in moves[:MOVE_ROWS]],
         "predictions": activity.n,
         "last_prediction_at": _iso(activity.last),
         "live": live,
@@ -106,7 +109,7 @@ def _champion(moves: list[AliasMove]) -> dict[str, Any] | None:
     return {"version": latest.to_version, "since": _iso(latest.created_at), "reason": latest.reason}
 
 
-def _gate_row(move: AliasMove) -> dict[str, Any]:
+def _move_row(move: AliasMove) -> dict[str, Any]:
     evidence = move.evidence or {}
     holdout = _section(evidence, "holdout")
     bootstrap, mcnemar = _section(holdout, "bootstrap"), _section(holdout, "mcnemar")

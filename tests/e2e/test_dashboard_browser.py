@@ -20,8 +20,8 @@ from closedloop.bench.dashboard import (
     populate_store,
     record_gate_history,
     serve,
-    write_report_fixtures,
 )
+from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.settings import Settings
 from closedloop.store import open_store
 
@@ -49,6 +49,7 @@ def dashboard_url(home: Path) -> Iterator[str]:
         record_gate_history(store)
     finally:
         store.close()
+    record_gate_decisions(Settings(home=home))
     write_report_fixtures(home)
     with serve(home, free_port()) as base:
         for _ in range(5):  # no models are loaded: 503s, but timed, so the latency figures have data
@@ -82,7 +83,10 @@ def test_every_panel_shows_data_without_console_errors(chromium: Path, dashboard
                 assert "labeling is not set up yet" in section.locator('[data-panel="labeling"]').inner_text()
                 assert section.locator('[data-panel="traffic"] dd').count() == 3  # p50, p95, p99
             assert "v2" in page.locator('#model-spam [data-panel="champion"]').inner_text()
-            assert page.locator("a", has_text="Evidently report").count() == 2
+            assert page.locator('[data-panel="drift"] a', has_text="Evidently report").count() == 2
+            # The gate panel shows refusals beside promotions (verdicts read from MLflow).
+            assert page.locator('#model-spam [data-panel="gate"] tr[data-verdict="refuse"]').count() == 1
+            assert page.locator('#model-spam [data-panel="gate"] tr[data-verdict="promote"]').count() == 2
             before = page.locator("#refresh-status").inner_text()
             page.wait_for_function(  # the page refreshes its panels itself every 10 s and redraws the charts
                 "s => document.getElementById('refresh-status').textContent !== s", arg=before, timeout=20_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from mlflow import MlflowClient
 
 from closedloop import tracking
@@ -17,7 +18,7 @@ SCHEMA = {
 
 
 def test_spam_curve_writes_the_dashboard_json_the_plot_and_an_mlflow_run(spam_home: Settings):
-    curve = learning_curve(model="spam", n_sizes=5, seeds=[0, 1, 2])
+    curve = learning_curve(model="spam", n_sizes=5, min_seeds=2)
 
     path = curve_dir(spam_home) / "spam.json"
     written = json.loads(path.read_text())
@@ -26,7 +27,10 @@ def test_spam_curve_writes_the_dashboard_json_the_plot_and_an_mlflow_run(spam_ho
     assert written["png"] == "learning-curve/spam.png"
     assert len(written["sizes"]) == 5 and written["sizes"] == sorted(written["sizes"])
     assert written["sizes"][-1] == curve["sizes"][-1]  # the whole training pool (holdout excluded)
-    assert [len(row) for row in written["scores"]] == [3] * 5
+    # More seeds where the data is small: round(2·√(n_max/n)), never fewer than 2.
+    expected = [max(2, round(2 * (written["sizes"][-1] / n) ** 0.5)) for n in written["sizes"]]
+    assert [len(row) for row in written["scores"]] == expected and expected[0] > expected[-1] == 2
+    assert written["seeds"] == [list(range(k)) for k in expected]
     assert all(0.0 <= s <= 1.0 for row in written["scores"] for s in row)
     # The synthetic task is easy: the filter is near-perfect on the whole pool and no worse than on a tenth.
     assert written["mean"][-1] >= max(0.9, written["mean"][0])
@@ -50,3 +54,26 @@ def test_spam_curve_writes_the_dashboard_json_the_plot_and_an_mlflow_run(spam_ho
     assert run.data.metrics["score_full"] == written["mean"][-1]
     assert "extrapolation_abs_error" in run.data.metrics
     assert {a.path for a in client.list_artifacts(run.info.run_id)} >= {"spam.json", "spam.png", "spam.html"}
+
+
+def test_recsys_curve_runs_the_flow_on_interactions_and_scores_ndcg(recsys_home: Settings):
+    curve = learning_curve(model="recsys", n_sizes=4, min_seeds=3, scale_seeds=False)
+
+    written = json.loads((curve_dir(recsys_home) / "recsys.json").read_text())
+    assert set(written) >= SCHEMA
+    assert written["model"] == "recsys" and written["metric"] == "ndcg@10" and written["estimator"] == "knn"
+    n_users = 80
+    # From one interaction per user up to the whole training part of the fixed split.
+    assert len(written["sizes"]) == 4 and written["sizes"][0] >= n_users
+    assert written["sizes"] == sorted(written["sizes"]) and written["sizes"][-1] == curve["sizes"][-1]
+    assert [len(row) for row in written["scores"]] == [3] * 4 and written["seeds"] == [[0, 1, 2]] * 4
+    assert all(0.0 <= s <= 1.0 for row in written["scores"] for s in row)
+    # The largest size is the whole pool: every seed trains on the same interactions, so they agree.
+    assert written["std"][-1] == pytest.approx(0.0, abs=1e-12)
+    assert written["mean"][-1] > written["mean"][0]  # more interactions rank the held-out ones better
+    assert written["extrapolation"]["target_size"] == written["sizes"][-1]
+    assert written["extrapolation"]["fit_sizes"] == written["sizes"][:3]
+    png = recsys_home.home / "reports" / written["png"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    run = tracking.configure(recsys_home).get_run(written["mlflow_run_id"])
+    assert run.data.params["model"] == "recsys" and run.data.metrics["score_full"] == written["mean"][-1]

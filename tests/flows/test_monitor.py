@@ -4,6 +4,7 @@ functions (as the API logs them), the flow under a temporary Prefect API, Eviden
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -230,6 +231,9 @@ def test_recsys_monitoring_reads_clicks_and_recommendation_drift(recsys_home: Se
     assert result.skipped is None
     quality = result.summary["quality"]
     assert quality["n_labeled"] == 15 and quality["ctr"] == 0.25 and quality["hit_rate"] == 0.25
+    # Every click went to item 2, second in its list: reciprocal rank 1/2, NDCG 1/log2(3).
+    assert quality["n_clicked"] == 15 and quality["click_mrr"] == 0.5
+    assert quality["click_ndcg"] == pytest.approx(1 / math.log2(3))
     columns = result.summary["drift"]["columns"]
     assert set(columns) == {"user_requests", "user_history", "item_popularity", "top_score", "mean_score"}
     assert columns["user_history"]["drifted"]  # training users asked in the reference, strangers now

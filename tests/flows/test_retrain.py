@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from mlflow import MlflowClient
 
 from closedloop import registry, tracking
@@ -11,6 +12,7 @@ from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from flows.retrain import retrain
 from models.spam.corpus import message_text
+from services.api import create_app
 from tests.factories import synthetic_message
 
 
@@ -47,6 +49,32 @@ def test_first_model_is_promoted_identical_retrain_is_refused_and_rollback_works
     assert history[0].reason.startswith("rollback from v2") and history[0].actor == "test"
     assert [m.to_version for m in history if m.alias == "champion"] == ["1", "2", "1"]
     store.close()
+
+    # The dashboard's gate history shows the refusal beside the promotion, each with its evidence.
+    with TestClient(create_app(spam_home.model_copy(update={"reload_seconds": 3600}))) as api:
+        gate = api.get("/dashboard/api/summary").json()["models"][0]["gate"]
+        page = api.get("/dashboard").text
+    refused, promoted = gate["decisions"]
+    assert (refused["version"], refused["verdict"], promoted["version"], promoted["verdict"]) == (
+        "2",
+        "refuse",
+        "1",
+        "promote",
+    )
+    assert refused["reason"] == second.reason and refused["rule"] == "no_significant_improvement"
+    assert refused["champion_version"] == "1" and refused["n"] == second.evidence["holdout"]["n"]
+    bootstrap = second.evidence["holdout"]["bootstrap"]
+    assert refused["delta"] == pytest.approx(bootstrap["estimate"], abs=1e-5)
+    assert (refused["ci_low"], refused["ci_high"]) == pytest.approx(
+        (bootstrap["ci_low"], bootstrap["ci_high"]), abs=1e-5
+    )
+    assert refused["p_value"] == pytest.approx(second.evidence["holdout"]["mcnemar"]["p_value"], rel=1e-4)
+    assert refused["challenger_metrics"]["f1"] == pytest.approx(
+        second.evidence["holdout"]["challenger"]["f1"]
+    )
+    assert set(refused["champion_metrics"]) == {"f1", "fpr"}
+    assert promoted["reason"] == first.reason and promoted["challenger_metrics"]["f1"] > 0.5
+    assert "refused" in page and "no_significant_improvement" in page and "rollback from v2" in page
 
 
 def test_poisoned_labels_train_a_candidate_the_gate_refuses(spam_home: Settings):

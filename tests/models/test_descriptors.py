@@ -13,6 +13,7 @@ from models.recsys.descriptors import (
     DESCRIPTORS as RECSYS_DESCRIPTORS,
 )
 from models.recsys.descriptors import (
+    click_ranking,
     describe_requests,
     hit_rate,
     interaction_profile,
@@ -87,3 +88,12 @@ def test_hit_rate_counts_clicks_on_listed_items():
     clicked = pd.Series([2, None, 7, np.nan], dtype=object)
     assert hit_rate(items, clicked) == 0.25
     assert math.isnan(hit_rate(pd.Series([], dtype=object), pd.Series([], dtype=object)))
+
+
+def test_click_ranking_scores_where_the_clicked_item_sat():
+    items = pd.Series([[1, 2, 3], [3, 4], [5, 6], [7]])
+    clicked = pd.Series([1, 4, 9, None], dtype=object)  # rank 1, rank 2, not listed, no click
+    ranking = click_ranking(items, clicked)
+    assert ranking["mrr"] == pytest.approx((1 + 1 / 2 + 0) / 3)
+    assert ranking["ndcg"] == pytest.approx((1 + 1 / math.log2(3) + 0) / 3)
+    assert all(math.isnan(v) for v in click_ranking(pd.Series([[1]]), pd.Series([None])).values())

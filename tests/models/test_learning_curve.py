@@ -16,6 +16,7 @@ from models.curves import (
     labels_for_gain,
     log_spaced_sizes,
     noise_scale,
+    seeds_per_size,
     subsample_interactions,
     summarize_curve,
 )
@@ -118,3 +119,33 @@ def test_interaction_subsample_keeps_every_user_and_is_nested():
     assert all(tuple(row) in pairs for row in small.to_numpy())
     with pytest.raises(ValueError):
         subsample_interactions(train, 10, seed=1)
+
+
+def test_more_seeds_where_the_data_is_small():
+    sizes = log_spaced_sizes(4732, n_min=150, count=9)
+    counts = seeds_per_size(sizes, min_seeds=3)
+    assert counts == [max(3, round(3 * math.sqrt(4732 / n))) for n in sizes]
+    assert counts[0] == 17 and counts[-1] == 3 and counts == sorted(counts, reverse=True)
+    assert seeds_per_size([10, 10_000], min_seeds=5) == [max(5, round(5 * math.sqrt(1000))), 5]
+    with pytest.raises(ValueError):
+        seeds_per_size(sizes, min_seeds=0)
+
+
+def test_summary_takes_a_different_number_of_seeds_per_size():
+    rng = np.random.default_rng(1)
+    counts = seeds_per_size(SIZES.tolist(), min_seeds=3)
+    # Spread shrinking like 1/sqrt(n), as on the real corpus.
+    rows = [
+        true_score(np.array([n]))[0] + rng.normal(0, 0.2 / math.sqrt(n), size=k)
+        for n, k in zip(SIZES, counts, strict=True)
+    ]
+    out = summarize_curve(SIZES, rows)
+    assert [len(row) for row in out["scores"]] == counts
+    assert out["mean"] == pytest.approx([float(np.mean(r)) for r in rows])
+    assert out["std"][0] == pytest.approx(float(np.std(rows[0], ddof=1)))
+    assert out["sigma"][0] == pytest.approx(out["std"][0] / math.sqrt(counts[0]))  # the standard error
+    assert out["power_fit"]["r2"] > 0.99 and out["extrapolation"]["abs_error"] < 0.01
+    with pytest.raises(ValueError):
+        summarize_curve(SIZES, rows[:-1])
+    with pytest.raises(ValueError):
+        summarize_curve(SIZES, [*rows[:-1], []])

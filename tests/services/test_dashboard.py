@@ -4,6 +4,7 @@ JSON, escaping, and report files served only from inside HOME/reports."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Histogram
 
-from closedloop.bench.dashboard import populate_store, record_gate_history, write_report_fixtures
+from closedloop.bench.dashboard import (
+    free_port,
+    populate_store,
+    record_gate_history,
+)
+from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.settings import Settings
 from closedloop.store import open_store, recent_predictions, record_alias_move
 from services.api import create_app
@@ -21,6 +27,7 @@ from services.dashboard.latency import latency_percentiles
 EMPTY_STATES = [
     "no champion yet",
     "no predictions yet",
+    "no gate decisions yet — the gate judges every retrained version; run <code>closedloop retrain spam",
     "no alias moves recorded yet",
     "no drift report yet — run <code>closedloop monitor spam</code>",
     "no learning curve yet — run <code>closedloop learning-curve recsys</code>",
@@ -50,6 +57,7 @@ def populated(quiet_settings: Settings) -> Iterator[Settings]:
             )  # fmt: skip
     finally:
         store.close()
+    record_gate_decisions(quiet_settings)
     write_report_fixtures(quiet_settings.home)
     yield quiet_settings
 
@@ -78,11 +86,27 @@ def test_populated_store_shows_values(populated: Settings) -> None:
         panels = client.get("/dashboard/panels").text
     spam, recsys = summary["models"]
     assert spam["champion"]["version"] == "2"
-    assert [row["to_version"] for row in spam["gate"]] == ["2", "1"]
-    assert (
-        spam["gate"][0] | {"delta": 0.021, "ci_low": 0.008, "ci_high": 0.034, "p_value": 0.004}
-        == spam["gate"][0]
+    assert [row["to_version"] for row in spam["alias_moves"]] == ["2", "1"]
+    # The gate's history holds the refusal as well as both promotions, each with its evidence.
+    decisions = spam["gate"]["decisions"]
+    assert [(row["version"], row["verdict"]) for row in decisions] == [
+        ("3", "refuse"),
+        ("2", "promote"),
+        ("1", "promote"),
+    ]
+    refused, promoted = decisions[0], decisions[1]
+    assert refused["rule"] == "no_significant_improvement" and refused["champion_version"] == "2"
+    assert (refused["delta"], refused["ci_low"], refused["ci_high"], refused["p_value"]) == (
+        0.0,
+        -0.004,
+        0.005,
+        1.0,
     )
+    assert promoted | {"delta": 0.021, "ci_low": 0.008, "ci_high": 0.034, "p_value": 0.004} == promoted
+    assert promoted["challenger_metrics"] == {"f1": 0.963, "fpr": 0.005} and promoted["aliases"] == [
+        "champion"
+    ]
+    assert [row["verdict"] for row in recsys["gate"]["decisions"]] == ["refuse", "promote"]
     assert spam["latency"]["n"] >= 1 and spam["latency"]["p99"] >= spam["latency"]["p50"] > 0
     assert (
         spam["drift"]["detected"] and spam["drift"]["url"] == "/dashboard/reports/monitoring/spam/latest.html"
@@ -100,7 +124,8 @@ def test_populated_store_shows_values(populated: Settings) -> None:
     tp, fp, fn = int((said & truth).sum()), int((said & ~truth).sum()), int((~said & truth).sum())
     assert spam["live"]["totals"]["f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn))
     assert spam["live"]["feedback"] == len(labeled)
-    for text in ("v2", "+0.021", "[0.008, 0.034]", "drift detected", "text_length", "power fit", "p50"):
+    for text in ("v2", "+0.021", "[0.008, 0.034]", "refused", "[-0.004, 0.005]", "no_significant_improvement",
+                 "f1 0.963", "drift detected", "text_length", "power fit", "p50"):  # fmt: skip
         assert text in page
     assert f"{spam['live']['totals']['f1']:.3f}" in page
     assert "no predictions yet" not in page and "no feedback yet" not in page
@@ -151,19 +176,44 @@ def test_latency_percentiles_interpolate_like_prometheus() -> None:
     assert latency_percentiles(histogram, model="spam") is None
 
 
-@pytest.mark.parametrize("form", ["rising", "falling"])
-def test_learning_curve_draws_the_fit_that_matches_the_report(form: str) -> None:
-    a, b, c = 2.0, 0.5, 0.9
+def test_learning_curve_chart_draws_the_flows_fits_and_the_extrapolation() -> None:
+    a, b, c = 2.0, 0.5, 0.05  # the flow's power law: score(n) = 1 − (a·n^(−b) + c)
 
     def f(n: float) -> float:
-        return c - a * n**-b if form == "rising" else a * n**-b + c
+        return 1 - (a * n**-b + c)
 
     sizes = [100, 400, 1600]
     chart = learning_curve_chart({
-        "sizes": sizes, "mean": [f(s) for s in sizes], "std": [0.0] * 3,
-        "power_fit": {"a": a, "b": b, "c": c}, "log_fit": {"alpha": 0.1, "beta": 0.1},
+        "sizes": sizes, "mean": [f(s) for s in sizes], "std": [0.01] * 3,
+        "power_fit": {"a": a, "b": b, "c": c, "r2": 1.0}, "log_fit": {"alpha": 0.1, "beta": 0.1},
         "predicted": {"2x": f(3200), "10x": f(16000)},
+        "extrapolation": {"target_size": 1600, "predicted": 0.9, "actual": f(1600)},
     })  # fmt: skip
-    drawn = dict(zip(chart["x"], chart["power"], strict=True))
-    assert drawn[16000.0] == pytest.approx(f(16000))
-    assert chart["predicted"][chart["x"].index(3200.0)] == pytest.approx(f(3200))
+    at = {x: i for i, x in enumerate(chart["x"])}
+    assert chart["power"][at[16000.0]] == pytest.approx(f(16000)) == chart["predicted"][at[16000.0]]
+    assert chart["log"][at[100.0]] == pytest.approx(0.1 + 0.1 * math.log(100))
+    assert chart["mean"][at[400.0]] == pytest.approx(f(400)) and chart["high"][at[400.0]] == pytest.approx(
+        f(400) + 0.01
+    )
+    assert chart["extrapolated"][at[1600.0]] == 0.9 and chart["actual"][at[1600.0]] == pytest.approx(f(1600))
+    assert sum(v is not None for v in chart["extrapolated"]) == 1
+    # A report without usable fit parameters still draws its points.
+    bare = learning_curve_chart(
+        {"sizes": sizes, "mean": [0.5] * 3, "std": [0.0] * 3, "power_fit": {"a": "x"}}
+    )
+    assert set(bare["power"]) == {None} and bare["mean"][0] == 0.5
+
+
+def test_gate_history_says_when_mlflow_does_not_answer(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A real closed port: MLflow's HTTP client fails to connect (its retries are off, so this stays short).
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    down = Settings(
+        home=home, reload_seconds=3600, mlflow_tracking_uri=f"http://user:secret@127.0.0.1:{free_port()}"
+    )
+    with dashboard_client(down) as client:
+        page = client.get("/dashboard")
+        summary = client.get("/dashboard/api/summary").json()
+    assert page.status_code == 200
+    error = summary["models"][0]["gate"]["error"]
+    assert error.startswith("MLflow at http://127.0.0.1:") and "secret" not in page.text
+    assert "check that it is up and that CLOSEDLOOP_MLFLOW_TRACKING_URI points at it" in page.text

@@ -40,9 +40,12 @@
       line("power fit", 1, { spanGaps: true }),
       line("log fit", 2, { spanGaps: true, dash: [6, 4] }),
       points("predicted (2×, 10×)", 4, { points: { show: true, size: 9 } }),
-      points("measured at extrapolation target", 3, { points: { show: true, size: 9 } }),
+      points("predicted from the smaller half", 1, { points: { show: true, size: 9 } }),
+      points("measured there", 3, { points: { show: true, size: 9 } }),
     ];
-    const data = [curve.x, curve.mean, curve.low, curve.high, curve.power, curve.log, curve.predicted, curve.actual];
+    const data = [
+      curve.x, curve.mean, curve.low, curve.high, curve.power, curve.log, curve.predicted, curve.extrapolated, curve.actual,
+    ];
     const opts = Object.assign(size(el), { height: 240, series: series, scales: { x: { time: false, distr: 3 } } });
     return new uPlot(opts, data, el);
   }
