@@ -1,6 +1,6 @@
 """The learning-curve flow: what is each extra 1,000 labels worth?
 
-Train on log-spaced sizes of the training data (several seeds each, more at the small and noisy sizes; all
+Train on log-spaced sizes of the training data (several seeds each, optionally more at the small sizes; all
 points as parallel tasks), score every model on the fixed holdout, fit power-law and log curves, and write the
 curve where people look:
 HOME/reports/learning-curve/{model}.json (+ .png plot, + Evidently .html) and an MLflow run in the
@@ -213,9 +213,9 @@ def log_to_mlflow(curve: dict[str, Any], files: list[Path], settings: Settings) 
 @flow(name="learning-curve", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def learning_curve(
     model: str = "spam",
-    n_sizes: int = 9,
+    n_sizes: int = 7,
     min_seeds: int = 3,
-    scale_seeds: bool = True,
+    scale_seeds: bool = False,
     sizes: list[int] | None = None,
     spam_model: str = "baseline",
 ) -> dict[str, Any]:

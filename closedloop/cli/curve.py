@@ -67,15 +67,16 @@ def _print_curve(curve: dict[str, Any]) -> None:
 
 def learning_curve(
     model: Annotated[CurveModel, typer.Argument(help="spam (F1) or recsys (NDCG@10).")],
-    sizes: Annotated[int, typer.Option("--sizes", min=4, help="How many log-spaced training sizes.")] = 9,
+    sizes: Annotated[int, typer.Option("--sizes", min=4, help="How many log-spaced training sizes.")] = 7,
     seeds: Annotated[
-        int,
-        typer.Option(
-            "--seeds", min=1, help="Seeds at the largest size; smaller sizes get more (error bars)."
-        ),
+        int, typer.Option("--seeds", min=1, help="Seeds per size (with --scale-seeds: at the largest size).")
     ] = 3,
-    same_seeds: Annotated[
-        bool, typer.Option("--same-seeds", help="Train --seeds seeds at every size instead.")
+    scale_seeds: Annotated[
+        bool,
+        typer.Option(
+            "--scale-seeds/--same-seeds",
+            help="Train more seeds at the small, noisy sizes (round(seeds·√(n_max/n))); slower.",
+        ),
     ] = False,
     spam_model: Annotated[str, typer.Option(help="Spam model: baseline (fast) or torch.")] = "baseline",
     processes: Annotated[
@@ -93,7 +94,7 @@ def learning_curve(
         model=model.value,
         n_sizes=sizes,
         min_seeds=seeds,
-        scale_seeds=not same_seeds,
+        scale_seeds=scale_seeds,
         spam_model=spam_model,
     )
     if as_json:

@@ -18,7 +18,7 @@ SCHEMA = {
 
 
 def test_spam_curve_writes_the_dashboard_json_the_plot_and_an_mlflow_run(spam_home: Settings):
-    curve = learning_curve(model="spam", n_sizes=5, min_seeds=2)
+    curve = learning_curve(model="spam", n_sizes=5, min_seeds=2, scale_seeds=True)
 
     path = curve_dir(spam_home) / "spam.json"
     written = json.loads(path.read_text())
