@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from closedloop.cli import curve, data, demo, models, monitor, retrain, serve, train, worker
+from closedloop.cli import curve, data, demo, models, monitor, retrain, serve, simulate, train, worker
 from closedloop.cli.output import UsageProblem, fail
 from closedloop.corpora import CorpusError
 from closedloop.settings import apply_process_environment, get_settings
@@ -28,6 +28,7 @@ serve.register(app)
 demo.register(app)
 curve.register(app)
 monitor.register(app)
+simulate.register(app)
 
 
 @app.callback()
