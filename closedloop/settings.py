@@ -125,6 +125,44 @@ class Settings(BaseSettings):
         default=0.5, gt=0.0, le=1.0, description="Share of drifted columns at which drift is declared."
     )
 
+    # Labeling UI.
+    label_cookie_secure: bool = Field(
+        default=False, description="Send the labeling UI's cookies over HTTPS only (set it behind TLS)."
+    )
+    label_session_hours: float = Field(
+        default=12.0, gt=0.0, le=24 * 30, description="How long a labeling login lasts."
+    )
+    label_blind_prediction: bool = Field(
+        default=True, description="Hide the model's prediction from annotators until they have labelled."
+    )
+
+    # Labeling.
+    labeling_gold_rate: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="Share of each annotator's items that are gold.",
+    )
+    labeling_random_share: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="Share of each queue refill drawn at random.",
+    )
+    labeling_batch_size: int = Field(default=200, ge=1, description="Most items one queue refill adds.")
+    labeling_window: int = Field(
+        default=10_000, ge=1, description="Newest logged predictions a queue refill chooses from."
+    )
+    labeling_session_hours: float = Field(
+        default=12.0, gt=0.0, description="How long a labeling login lasts."
+    )
+    labeling_hash_memory_kib: int = Field(
+        default=65_536, ge=8_192, description="argon2id memory cost of password hashes (KiB)."
+    )
+    labeling_reveal_prediction: bool = Field(
+        default=True, description="Show the model's prediction after an item is labelled (never before)."
+    )
+
     @property
     def corpus_dir(self) -> Path:
         return (self.data_dir or self.home / "data").resolve()

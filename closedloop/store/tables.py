@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -153,4 +155,101 @@ class RegistryAudit(Base):
     actor: Mapped[str] = mapped_column(String(256))
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Labeling (issue 6): accounts, login sessions, the queue, annotations and adjudications.
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('annotator', 'adjudicator', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginSession(Base):
+    """A server-side login: only the token's SHA-256 is stored, so a leaked table opens no session."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LabelingItem(Base):
+    """One subject waiting for (or done with) human labels. `n_labels` counts label annotations: claiming a
+    slot is one conditional UPDATE, so two annotators racing for the last slot cannot both win."""
+
+    __tablename__ = "labeling_items"
+    __table_args__ = (
+        CheckConstraint("model IN ('spam', 'recsys')", name="model"),
+        CheckConstraint("task IN ('spam', 'relevance')", name="task"),
+        CheckConstraint(
+            "reason IN ('uncertainty', 'disagreement', 'disputed', 'random', 'gold')", name="reason"
+        ),
+        CheckConstraint("status IN ('open', 'disputed', 'resolved')", name="status"),
+        UniqueConstraint("model", "subject_key"),  # a subject is queued once
+        Index("ix_labeling_items_queue", "status", "model", "priority"),  # next_item's scan
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(16))
+    task: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    reason: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[float] = mapped_column(Float)
+    model_score: Mapped[float | None] = mapped_column(Float)
+    model_label: Mapped[int | None] = mapped_column(Integer)
+    prediction_id: Mapped[str | None] = mapped_column(ForeignKey("predictions.id"))
+    gold_label: Mapped[int | None] = mapped_column(Integer)  # only for reason 'gold'; never shown
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    n_labels: Mapped[int] = mapped_column(Integer, default=0)
+    consensus_label: Mapped[int | None] = mapped_column(Integer)
+    consensus_id: Mapped[int | None] = mapped_column(Watermark, ForeignKey("consensus_labels.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Annotation(Base):
+    """An annotator's label on an item, or their skip; one row per (item, annotator), deleted by undo."""
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'label' AND label IS NOT NULL) OR (kind = 'skip' AND label IS NULL)", name="kind"
+        ),
+        UniqueConstraint("item_id", "user_id"),  # nobody gets the same item twice
+        Index("ix_annotations_user_id_id", "user_id", "id"),  # undo_last, per-annotator figures
+        Index("ix_annotations_created_at", "created_at"),  # throughput
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(Watermark, ForeignKey("labeling_items.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    label: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Adjudication(Base):
+    """An adjudicator's decision on a disputed item (at most one per item)."""
+
+    __tablename__ = "adjudications"
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(Watermark, ForeignKey("labeling_items.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    label: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
