@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from closedloop.bench import curve, dashboard, retraining, serving, training
+from closedloop.bench import curve, dashboard, loop, retraining, serving, training
 from closedloop.bench.machine import describe_machine, machine_line
 from closedloop.bench.report import splice_readme, write_results
 
@@ -15,6 +15,7 @@ SUITES = {
     "serving": serving,
     "dashboard": dashboard,
     "curve": curve,
+    "loop": loop,
 }
 ROOT = Path(__file__).resolve().parents[2]
 
