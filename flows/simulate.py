@@ -17,9 +17,12 @@ from typing import Any
 
 import httpx
 
+from closedloop.labeling import QueuePolicy
+from closedloop.replay.annotators import CorpusTruth, SimulatedAnnotators
 from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.replay.users import Report, SimulatedUsers
 from closedloop.settings import Settings
+from closedloop.store import open_store
 
 log = logging.getLogger(__name__)
 MODELS = ("spam", "recsys")
@@ -63,6 +66,7 @@ class ReplayTally:
     feedback: int = 0
     wrong_feedback: int = 0
     rejected_feedback: int = 0
+    annotator_labels: int = 0  # labels the simulated annotators gave (with --annotators)
     correct: int = 0  # spam: decisions matching the corpus label; recsys: visits with a hit in the top 10
     versions: Counter[str] = field(default_factory=Counter)  # model version -> predictions it served
     seconds: float = 0.0
@@ -79,8 +83,10 @@ def replay(
     options: ReplayOptions,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
+    desk: AnnotationDesk | None = None,
 ) -> ReplayTally:
-    """Replay `model`'s later corpus part through the API behind `client` (its base_url is the API)."""
+    """Replay `model`'s later corpus part through the API behind `client` (its base_url is the API); with a
+    `desk`, simulated annotators answer the labeling queue every few seconds as the traffic flows."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     api = _Api(client, options)
@@ -100,6 +106,8 @@ def replay(
     for done, _ in enumerate(steps, start=1):
         if progress is not None:
             progress(done)
+        if desk is not None:
+            tally.annotator_labels += desk.maybe_work()
         if done >= total:
             break
         if options.rate > 0:
@@ -159,6 +167,41 @@ def _send(api: _Api, tally: ReplayTally, prediction_id: str, report: Report, *, 
         return
     tally.feedback += 1
     tally.wrong_feedback += int(report.wrong)
+
+
+class AnnotationDesk:
+    """The demo's stand-in for annotators: every `every_s` seconds, the simulated annotators answer the
+    queue items that have waited `replay_annotation_delay` seconds, from the corpus's own labels, through the
+    labeling kernel on the store at `settings.store_url` (the API's store)."""
+
+    def __init__(self, model: str, settings: Settings, *, seed: int = 0, every_s: float = 10.0) -> None:
+        if model == "spam":
+            truth = CorpusTruth.spam(later_messages(settings))
+        else:
+            truth = CorpusTruth.recsys(later_ratings(settings))
+        policy = QueuePolicy(
+            batch_size=settings.labeling_batch_size,
+            random_share=settings.labeling_random_share,
+            window=settings.labeling_window,
+            seed=seed,
+        )
+        self.annotators = SimulatedAnnotators(
+            truth, policy, delay_seconds=settings.replay_annotation_delay, seed=seed
+        )
+        self.model, self.every_s = model, every_s
+        self.store = open_store(settings.store_url)
+        self._last = time.monotonic()
+
+    def maybe_work(self) -> int:
+        """Answer the queue if `every_s` has passed since the last pass; returns the labels given."""
+        if time.monotonic() - self._last < self.every_s:
+            return 0
+        self._last = time.monotonic()
+        with self.store.session() as session:
+            return self.annotators.work(session, model=self.model).labelled  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.store.close()
 
 
 class _Api:

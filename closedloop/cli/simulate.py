@@ -45,6 +45,14 @@ def simulate(
     ready_timeout: Annotated[
         float, typer.Option(min=1.0, help="Seconds to wait for the API to serve a champion.")
     ] = 120.0,
+    annotators: Annotated[
+        bool,
+        typer.Option(
+            "--annotators",
+            help="Simulated annotators answer the labeling queue from the corpus's labels, after "
+            "CLOSEDLOOP_REPLAY_ANNOTATION_DELAY seconds (needs the API's store: same CLOSEDLOOP_HOME).",
+        ),
+    ] = False,
     fast: Annotated[
         bool, typer.Option("--fast", help="Headless benchmark: frozen champion vs the loop, no API needed.")
     ] = False,
@@ -70,6 +78,7 @@ def simulate(
                 seed=seed,
                 api_key=api_key or (settings.api_keys[0] if settings.api_keys else None),
                 ready_timeout=ready_timeout,
+                annotators=annotators,
             )
     except NothingToReplay as error:
         raise UsageProblem(str(error)) from None
@@ -83,10 +92,10 @@ def simulate(
         emit_table(f"closedloop simulate {model.value}", _flat(result))
 
 
-def _live(model: str, settings: Any, *, api: str, **options: Any) -> dict[str, Any]:
+def _live(model: str, settings: Any, *, api: str, annotators: bool, **options: Any) -> dict[str, Any]:
     import httpx
 
-    from flows.simulate import ApiUnavailable, ReplayOptions, replay
+    from flows.simulate import AnnotationDesk, ApiUnavailable, ReplayOptions, replay
 
     if not api.startswith(("http://", "https://")):
         raise UsageProblem(f"--api must be an http(s) URL such as http://127.0.0.1:8000, got {api!r}")
@@ -94,6 +103,7 @@ def _live(model: str, settings: Any, *, api: str, **options: Any) -> dict[str, A
         replay_options = ReplayOptions(**options)
     except ValueError as error:
         raise UsageProblem(str(error)) from None
+    desk = AnnotationDesk(model, settings, seed=replay_options.seed) if annotators else None
     try:
         with httpx.Client(base_url=api, timeout=60.0) as client, _progress(model) as (update, total):
             tally = replay(
@@ -103,16 +113,24 @@ def _live(model: str, settings: Any, *, api: str, **options: Any) -> dict[str, A
                 options=replay_options,
                 progress=update,
                 on_total=total,
+                desk=desk,
             )
     except ApiUnavailable as error:
         fail(str(error))
+    finally:
+        if desk is not None:
+            desk.close()
     return tally.as_dict()
 
 
 def _fast(model: str, settings: Any, *, seed: int) -> dict[str, Any]:
     from flows.simulate_fast import run_benchmark
 
-    return run_benchmark(model, settings, seed=seed, progress=sys.stderr.isatty())
+    def say(line: str) -> None:
+        if sys.stderr.isatty():
+            errors.print(line, highlight=False)
+
+    return run_benchmark(model, settings, seed=seed, say=say)
 
 
 @contextmanager

@@ -25,9 +25,11 @@ from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.packaging import log_recommender, log_spam_model
 from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.settings import Settings
-from closedloop.store import open_store
-from closedloop.store.tables import FeedbackEvent, Prediction
-from flows.simulate import ReplayOptions, replay
+from closedloop.store import open_store, spam_subject_key
+from closedloop.store.tables import ConsensusLabel, FeedbackEvent, Prediction
+from flows.simulate import AnnotationDesk, ReplayOptions, replay
+from models.redaction import redact_pii
+from models.spam.corpus import message_text
 from services.api import create_app
 from tests.factories import grouplens_zip, synthetic_spam_corpus
 
@@ -183,3 +185,38 @@ def test_visits_group_a_users_ratings_and_know_their_future():
     assert [(v.user_id, v.timestamp) for v in found] == [(1, 0), (2, 100), (1, 9000)]
     assert found[0].rated == {10: 5, 11: 2} and found[0].future == {10: 5, 11: 2, 12: 3}
     assert found[2].future == {12: 3}
+
+
+def test_annotators_answer_the_queue_while_traffic_flows(replay_home: Path, api: str):
+    settings = Settings(
+        home=replay_home, base_fraction=0.4, replay_annotation_delay=0.0, labeling_hash_memory_kib=8192
+    )
+    desk = AnnotationDesk("spam", settings, seed=0, every_s=0.0)
+    try:
+        with httpx.Client(base_url=api, timeout=30) as client:
+            tally = replay(
+                "spam",
+                client=client,
+                settings=settings,
+                options=ReplayOptions(limit=12, rate=0, feedback_rate=0.5),
+                desk=desk,
+            )
+    finally:
+        desk.close()
+    assert tally.annotator_labels > 0
+    store = open_store(settings.store_url)
+    try:
+        with store.session() as session:
+            labels = list(
+                session.scalars(select(ConsensusLabel).where(ConsensusLabel.source == "annotation"))
+            )
+    finally:
+        store.close()
+    # Two simulated annotators agreed from the corpus's own labels, through the labeling kernel.
+    assert labels and all(len(label.provenance["annotators"]) == 2 for label in labels)
+    later = later_messages(settings)
+    truth = {
+        spam_subject_key(redact_pii(message_text(s, b))): int(y)
+        for s, b, y in zip(later["subject"], later["body"], later["label"], strict=True)
+    }
+    assert sum(truth[label.subject_key] == label.label for label in labels) >= 0.8 * len(labels)
