@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from closedloop.bench import curve, dashboard, loop, retraining, serving, training
+from closedloop.bench import curve, dashboard, loop, replay, retraining, serving, training
 from closedloop.bench.machine import describe_machine, machine_line
 from closedloop.bench.report import splice_readme, write_results
 
@@ -16,6 +16,7 @@ SUITES = {
     "dashboard": dashboard,
     "curve": curve,
     "loop": loop,
+    "replay": replay,
 }
 ROOT = Path(__file__).resolve().parents[2]
 
