@@ -69,10 +69,8 @@ def demo(
         for m in MODELS
         if registry.aliased_version(client, name=registry.registered_name(m), alias="champion") is None
     ]
-    for model in missing:
-        console.print(
-            f"training the first {model} champion (earliest part of the corpus) once Prefect is up …"
-        )
+    if missing:
+        console.print(f"first champions to train (earlier part of each corpus): {', '.join(missing)}")
     ports = Ports(api=api_port, prefect=settings.prefect_port, mlflow=mlflow_port, evidently=evidently_port)
     services = demo_services(
         settings,
@@ -86,9 +84,12 @@ def demo(
     logs = settings.home / "logs"
     supervisor = Supervisor(logs=logs)
 
+    console.print(f"starting {len(services)} processes; each logs to {logs}/<name>.log")
+
     def announce(service: Service) -> None:
-        where = service.url or ("done" if service.finishes else "running")
-        console.print(f"[green]✓[/] {service.name:<12} {where}   (log: {logs / service.name}.log)")
+        console.print(
+            f"[green]✓[/] {service.name:<13} {service.url or ('done' if service.finishes else 'up')}"
+        )
 
     try:
         supervisor.start_all(services, timeout=900, on_ready=announce)

@@ -39,7 +39,7 @@ def test_services_start_after_what_they_need_and_stop_with_their_children(tmp_pa
     services = [
         # b needs a; a becomes ready only after its marker file appears (a second after it starts)
         Service("b", _sh("sleep 300"), needs=("a",)),
-        Service("a", _sh(f"sleep 1; touch {marker}; sleep 300 & echo $! > {grandchild}; wait"),
+        Service("a", _sh(f"sleep 1; sleep 300 & echo $! > {grandchild}; touch {marker}; wait"),
                 ready=marker.exists),
         Service("task", _sh("exit 0"), finishes=True, needs=("a",)),
     ]  # fmt: skip
@@ -56,10 +56,10 @@ def test_services_start_after_what_they_need_and_stop_with_their_children(tmp_pa
 
 
 def test_a_service_that_ignores_sigterm_is_killed(tmp_path: Path):
-    supervisor = Supervisor(logs=tmp_path / "logs")
-    supervisor.start_all(
-        [Service("stubborn", _sh("trap '' TERM; while true; do sleep 0.1; done"))], timeout=10
-    )
+    supervisor, trapped = Supervisor(logs=tmp_path / "logs"), tmp_path / "trapped"
+    # ready once the trap is set: a SIGTERM before that would end the shell the ordinary way
+    stubborn = _sh(f"trap '' TERM; touch {trapped}; while true; do sleep 0.1; done")
+    supervisor.start_all([Service("stubborn", stubborn, ready=trapped.exists)], timeout=10)
     began = time.monotonic()
     supervisor.stop_all(timeout=1)
     assert time.monotonic() - began < 10
