@@ -76,10 +76,18 @@ def _spam_tables(result: dict[str, Any]) -> str:
             _yes(met["noisy_gain_ge_8"]),
         ],
     ]
+    empty = [
+        str(i + 1) for i, row in enumerate(policies["frozen"]["per_chunk"]) if row["tp"] + row["fn"] == 0
+    ]
+    note = (
+        f" Chunk {', '.join(empty)} holds no spam: F1 is 0 there by definition, only FPR speaks."
+        if empty
+        else ""
+    )
     return (
         f"Spam: F1 and FPR (×100) per chunk of the {result['stream']:,} messages after the first champion's "
         f"earliest {result['base_fraction']:.0%} (by date), each scored before the policy learns from it; "
-        f"{_setup(result)}\n\n"
+        f"{_setup(result)}{note} The whole-stream row pools every decision.\n\n"
         + markdown_table(header, rows)
         + "\n\n"
         + markdown_table(["target", "measured", "met"], summary)
@@ -108,10 +116,21 @@ def _recsys_tables(result: dict[str, Any]) -> str:
     return (
         f"Recommender: NDCG@10 per chunk of the {result['stream']:,} user visits after the earliest "
         f"{result['base_fraction']:.0%} of ratings (by time); a visit's relevant items are the movies the "
-        f"user rates from then on; {_setup(result)}\n\n"
+        f"user rates from then on; {_setup(result)}{_recsys_note(result)}\n\n"
         + markdown_table(header, rows)
         + "\n\n"
         + _retrains(result)
+    )
+
+
+def _recsys_note(result: dict[str, Any]) -> str:
+    promoted = sum(r["promoted"] for p in result["policies"].values() for r in p["retrains"])
+    if promoted:
+        return ""
+    return (
+        " The gate promoted no candidate (it compares NDCG@10 on the holdout users of the earliest part,"
+        " whom the replay's new labels hardly concern), so all three policies served the first champion"
+        " throughout."
     )
 
 
