@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 demo: install
-	$(VENV)/bin/closedloop demo
+	$(VENV)/bin/closedloop demo $(DEMO_ARGS)
 
 test: install chromium docker-compose
 	$(PY) -m pytest $(PYTEST_ARGS)

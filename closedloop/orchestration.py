@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -42,6 +43,20 @@ def healthy(api_url: str) -> bool:
         return False
 
 
+def prefect_server_command(port: int) -> list[str]:
+    """`prefect server start` on 127.0.0.1:`port` (its database: SQLite under PREFECT_HOME)."""
+    return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def deployments_served(api_url: str, names: Iterable[str]) -> bool:
+    """Whether deployments with all these names are registered on the Prefect API at `api_url`."""
+    try:
+        found = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(found, list) and {d.get("name") for d in found} >= set(names)
+
+
 def ensure_prefect_server(settings: Settings, *, timeout: float = 120.0) -> PrefectServer:
     """Return a healthy Prefect API; start one (SQLite under HOME/prefect) when none is configured."""
     configured = os.environ.get("PREFECT_API_URL")
@@ -62,10 +77,8 @@ def ensure_prefect_server(settings: Settings, *, timeout: float = 120.0) -> Pref
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(settings.prefect_port)],
-        stdout=logfile, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
+        prefect_server_command(settings.prefect_port), stdout=logfile, stderr=subprocess.STDOUT, env=env
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

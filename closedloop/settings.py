@@ -157,6 +157,27 @@ class Settings(BaseSettings):
         default=True, description="Show the model's prediction after an item is labelled (never before)."
     )
 
+    # Replay.
+    replay_base_fraction: float = Field(
+        default=0.2,
+        gt=0.0,
+        lt=1.0,
+        description="Earliest share of each corpus the replay benchmark's first champion trains on.",
+    )
+    replay_chunks: int = Field(default=10, ge=2, description="Chunks the benchmark's stream is scored in.")
+    replay_feedback_rate: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="Share of predictions simulated users give feedback on."
+    )
+    replay_noisy_share: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="Wrong share of user feedback in the benchmark's noisy loop."
+    )
+    replay_annotation_budget: int = Field(
+        default=100, ge=0, description="Queue items the simulated annotators answer per benchmark chunk."
+    )
+    replay_annotation_delay: float = Field(
+        default=30.0, ge=0.0, description="Seconds a queued item waits before the demo's annotators answer."
+    )
+
     @property
     def corpus_dir(self) -> Path:
         return (self.data_dir or self.home / "data").resolve()

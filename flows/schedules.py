@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import Flow
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 
 from closedloop import triggers
@@ -34,7 +35,17 @@ def deployments(settings: Settings) -> list[Any]:
                 triggers=[on_event],
             )
         )
-    built.append(watch_labels.to_deployment(name="watch-labels", interval=settings.label_watch_seconds))
+    # One watcher at a time: on a busy machine a run can outlast the interval, and piled-up runs (each a new
+    # Python process) would only slow each other down; a run due while one is going is cancelled.
+    built.append(
+        watch_labels.to_deployment(
+            name="watch-labels",
+            interval=settings.label_watch_seconds,
+            concurrency_limit=ConcurrencyLimitConfig(
+                limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+            ),
+        )
+    )
     for model in TASKS:
         built.append(
             monitor.to_deployment(

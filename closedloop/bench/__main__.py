@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from closedloop.bench import curve, dashboard, labeling, retraining, serving, training
+from closedloop.bench import curve, dashboard, labeling, loop, replay, retraining, serving, training
 from closedloop.bench.machine import describe_machine, machine_line
 from closedloop.bench.report import splice_readme, write_results
 
@@ -16,6 +16,8 @@ SUITES = {
     "dashboard": dashboard,
     "curve": curve,
     "labeling": labeling,
+    "loop": loop,
+    "replay": replay,
 }
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,20 @@ import sys
 
 import typer
 
-from closedloop.cli import curve, data, demo, labels, models, monitor, retrain, serve, train, users, worker
+from closedloop.cli import (
+    curve,
+    data,
+    demo,
+    labels,
+    models,
+    monitor,
+    retrain,
+    serve,
+    simulate,
+    train,
+    users,
+    worker,
+)
 from closedloop.cli.output import UsageProblem, fail
 from closedloop.corpora import CorpusError
 from closedloop.settings import apply_process_environment, get_settings
@@ -30,6 +43,7 @@ serve.register(app)
 demo.register(app)
 curve.register(app)
 monitor.register(app)
+simulate.register(app)
 
 
 @app.callback()

@@ -1,101 +1,110 @@
-"""`closedloop demo`: the platform on its embedded defaults, as local processes under one supervisor."""
+"""`closedloop demo`: the platform on its embedded defaults, as local processes under one supervisor, with the
+replay as live traffic. Everything lives under CLOSEDLOOP_HOME, so a second run resumes where the first
+stopped."""
 
 from __future__ import annotations
 
-import sys
+import os
+import time
+from collections.abc import Mapping, Sequence
 
 import typer
 
 from closedloop import corpora, registry, tracking
-from closedloop.cli.output import console
-from closedloop.monitoring import workspace_dir
-from closedloop.settings import get_settings
-from closedloop.supervisor import Service, Supervisor
+from closedloop.cli.output import console, fail
+from closedloop.processes import Ports, platform_services, replay_service
+from closedloop.settings import Settings, get_settings
+from closedloop.supervisor import Service, ServiceFailed, Supervisor
+
+MODELS = ("spam", "recsys")
+# The first champions train on the earlier half of each corpus; the replay streams the rest. (A smaller
+# share fails the spam gate's FPR floor: the early SpamAssassin messages are two-thirds spam.)
+DEMO_BASE_FRACTION = "0.5"
+
+
+def demo_services(
+    settings: Settings,
+    ports: Ports,
+    *,
+    environ: Mapping[str, str],
+    bootstrap: Sequence[str],
+    replay: bool,
+    replay_rate: float,
+    feedback_rate: float,
+) -> list[Service]:
+    """Everything `closedloop demo` runs: the platform with its UIs, first champions where `bootstrap`
+    names models without one, and a replay of both corpora (unless `replay` is off)."""
+    base_env = {"CLOSEDLOOP_BASE_FRACTION": DEMO_BASE_FRACTION, **environ}
+    clients = (
+        [replay_service(m, ports, rate=replay_rate, feedback_rate=feedback_rate) for m in MODELS]
+        if replay
+        else []
+    )
+    return platform_services(
+        settings, ports, base_env=base_env, ui=True, bootstrap=bootstrap, clients=clients
+    )
 
 
 def demo(
+    api_port: int = typer.Option(8000, help="Port of the API, dashboard and labeling UI."),
     mlflow_port: int = typer.Option(5000, help="Port of the MLflow UI."),
-    api_port: int = typer.Option(8000, help="Port of the API."),
     evidently_port: int = typer.Option(8001, help="Port of the Evidently UI (monitoring reports)."),
-    no_services: bool = typer.Option(False, "--no-services", help="Prepare data and champions, then exit."),
+    replay: bool = typer.Option(True, "--replay/--no-replay", help="Stream the later corpus as traffic."),
+    replay_rate: float = typer.Option(5.0, min=0.0, help="Replayed requests per second, per model."),
+    feedback_rate: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of predictions users answer."),
+    no_services: bool = typer.Option(False, "--no-services", help="Fetch the corpora, then exit."),
 ) -> None:
-    """Fetch the corpora, train the first champions if there are none, then run API, worker and MLflow UI."""
+    """Fetch the corpora, train first champions where none exist, run the platform and the replay."""
+    started = time.monotonic()
     settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
     for name in corpora.CORPORA:
         result = corpora.fetch(settings, name)
         console.print(f"{name}: {'cached' if result.cached else 'fetched'} {result.manifest['counts']}")
+    if no_services:
+        return
     client = tracking.configure(settings)
     missing = [
         m
-        for m in ("spam", "recsys")
+        for m in MODELS
         if registry.aliased_version(client, name=registry.registered_name(m), alias="champion") is None
     ]
     if missing:
-        from flows.retrain import configured_retrain
+        console.print(f"first champions to train (earlier part of each corpus): {', '.join(missing)}")
+    ports = Ports(api=api_port, prefect=settings.prefect_port, mlflow=mlflow_port, evidently=evidently_port)
+    services = demo_services(
+        settings,
+        ports,
+        environ=os.environ,
+        bootstrap=missing,
+        replay=replay,
+        replay_rate=replay_rate,
+        feedback_rate=feedback_rate,
+    )
+    logs = settings.home / "logs"
+    supervisor = Supervisor(logs=logs)
 
-        for model in missing:
-            console.print(f"training the first {model} champion …")
-            result = configured_retrain(settings)(model=model, reason="demo bootstrap")
-            console.print(f"  {model}: version {result.version} — {result.reason}")
-    if no_services:
-        return
-    supervisor = Supervisor(logs=settings.home / "logs")
-    services = [
-        Service(
-            "api",
-            [sys.executable, "-m", "closedloop", "serve", "--port", str(api_port)],
-            url=f"http://127.0.0.1:{api_port}/docs (API)",
-        ),
-        Service(
-            "worker",
-            [sys.executable, "-m", "closedloop", "worker"],
-            url=f"http://127.0.0.1:{settings.prefect_port} (Prefect UI)",
-        ),
-        Service(
-            "mlflow",
-            [
-                sys.executable,
-                "-m",
-                "mlflow",
-                "ui",
-                "--backend-store-uri",
-                settings.tracking_uri,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(mlflow_port),
-                "--workers",
-                "1",
-            ],
-            url=f"http://127.0.0.1:{mlflow_port} (MLflow UI)",
-        ),
-        Service(
-            "evidently",
-            [
-                sys.executable,
-                "-m",
-                "evidently.cli",
-                "ui",
-                "--workspace",
-                str(workspace_dir(settings)),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(evidently_port),
-            ],
-            url=f"http://127.0.0.1:{evidently_port} (Evidently UI: monitoring)",
-        ),
-    ]
-    for service in services:
-        supervisor.start(service)
+    console.print(f"starting {len(services)} processes; each logs to {logs}/<name>.log")
+
+    def announce(service: Service) -> None:
         console.print(
-            f"started {service.name}: {service.url}  (log: {settings.home / 'logs' / service.name}.log)"
+            f"[green]✓[/] {service.name:<13} {service.url or ('done' if service.finishes else 'up')}"
         )
-    console.print("Ctrl-C stops everything; `make demo` again resumes from the same state.")
+
     try:
+        supervisor.start_all(services, timeout=900, on_ready=announce)
+        console.print(
+            f"[bold]closedloop is live[/] after {time.monotonic() - started:.0f} s: "
+            f"open {ports.api_url}/dashboard — Ctrl-C stops everything; `make demo` again resumes."
+        )
         exited = supervisor.wait()
         if exited:
-            console.print(f"[red]{exited} exited; stopping the rest (see its log)[/]")
+            console.print(f"[red]{exited} exited; stopping the rest[/] (see {logs / exited}.log)")
+    except ServiceFailed as error:
+        supervisor.stop_all()
+        fail(str(error))
+    except KeyboardInterrupt:
+        pass
     finally:
         supervisor.stop_all()
         console.print("all services stopped")

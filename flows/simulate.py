@@ -1,0 +1,263 @@
+"""The replay: stream the later part of a corpus through the real HTTP API, in time order, as traffic, and
+let simulated users send feedback on what the API answered.
+
+Not a Prefect flow: it plays the outside world (clients and their users), not work the platform schedules.
+It talks to the API only over HTTP, so it drives a local `closedloop serve`, the demo, or a deployment alike;
+tests pass an `httpx.Client` on any transport.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from closedloop.labeling import QueuePolicy
+from closedloop.replay.annotators import CorpusTruth, SimulatedAnnotators
+from closedloop.replay.stream import later_messages, later_ratings, visits
+from closedloop.replay.users import Report, SimulatedUsers
+from closedloop.settings import Settings
+from closedloop.store import open_store
+
+log = logging.getLogger(__name__)
+MODELS = ("spam", "recsys")
+K = 10
+Progress = Callable[[int], None]  # called with the number of requests done so far
+
+
+class ApiUnavailable(RuntimeError):
+    """The API cannot be reached, is not ready in time, or refuses the replay's requests."""
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How the traffic looks. `rate` is prediction requests per second (0: as fast as the API answers)."""
+
+    limit: int | None = None
+    rate: float = 10.0
+    feedback_rate: float = 0.3
+    wrong_share: float = 0.0
+    seed: int = 0
+    api_key: str | None = None
+    ready_timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be at least 1, got {self.limit}")
+        if self.rate < 0:
+            raise ValueError(f"rate must be >= 0 requests per second, got {self.rate}")
+        for name in ("feedback_rate", "wrong_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be a share in [0, 1], got {getattr(self, name)}")
+
+
+@dataclass
+class ReplayTally:
+    """What the replay did: requests answered, feedback acknowledged, and how the served models did."""
+
+    model: str
+    stream: int = 0  # items (messages or visits) available to replay
+    requests: int = 0
+    feedback: int = 0
+    wrong_feedback: int = 0
+    rejected_feedback: int = 0
+    annotator_labels: int = 0  # labels the simulated annotators gave (with --annotators)
+    correct: int = 0  # spam: decisions matching the corpus label; recsys: visits with a hit in the top 10
+    versions: Counter[str] = field(default_factory=Counter)  # model version -> predictions it served
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "versions": dict(self.versions)}
+
+
+def replay(
+    model: str,
+    *,
+    client: httpx.Client,
+    settings: Settings,
+    options: ReplayOptions,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+    desk: AnnotationDesk | None = None,
+) -> ReplayTally:
+    """Replay `model`'s later corpus part through the API behind `client` (its base_url is the API); with a
+    `desk`, simulated annotators answer the labeling queue every few seconds as the traffic flows."""
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    api = _Api(client, options)
+    users = SimulatedUsers(options.feedback_rate, options.wrong_share, seed=options.seed)
+    tally = ReplayTally(model=model)
+    # The stream first: "nothing to replay" is a configuration error worth saying before waiting on the API.
+    steps = (
+        _spam_steps(api, users, settings, tally)
+        if model == "spam"
+        else _recsys_steps(api, users, settings, tally)
+    )
+    api.wait_ready(model)
+    started = time.monotonic()
+    total = tally.stream if options.limit is None else min(options.limit, tally.stream)
+    if on_total is not None:
+        on_total(total)
+    for done, _ in enumerate(steps, start=1):
+        if progress is not None:
+            progress(done)
+        if desk is not None:
+            tally.annotator_labels += desk.maybe_work()
+        if done >= total:
+            break
+        if options.rate > 0:
+            time.sleep(max(0.0, started + done / options.rate - time.monotonic()))
+    tally.seconds = round(time.monotonic() - started, 3)
+    return tally
+
+
+def _spam_steps(api: _Api, users: SimulatedUsers, settings: Settings, tally: ReplayTally) -> Iterator[None]:
+    messages = later_messages(settings)
+    tally.stream = len(messages)
+    return _spam_loop(api, users, messages, tally)
+
+
+def _spam_loop(api: _Api, users: SimulatedUsers, messages: Any, tally: ReplayTally) -> Iterator[None]:
+    for row in messages.itertuples(index=False):
+        answer = api.post("/v1/spam/predict", {"subject": row.subject, "body": row.body})
+        tally.requests += 1
+        tally.versions[answer["model_version"]] += 1
+        tally.correct += int(bool(answer["is_spam"]) == bool(row.label))
+        report = users.on_spam(label=int(row.label))
+        if report is not None:
+            _send(api, tally, answer["prediction_id"], report, actor=users.spam_actor())
+        yield None
+
+
+def _recsys_steps(api: _Api, users: SimulatedUsers, settings: Settings, tally: ReplayTally) -> Iterator[None]:
+    found = visits(later_ratings(settings))
+    tally.stream = len(found)
+    return _recsys_loop(api, users, found, tally)
+
+
+def _recsys_loop(api: _Api, users: SimulatedUsers, found: list[Any], tally: ReplayTally) -> Iterator[None]:
+    for visit in found:
+        answer = api.post("/v1/recommendations", {"user_id": visit.user_id, "k": K})
+        tally.requests += 1
+        tally.versions[answer["model_version"]] += 1
+        items = [int(item["item_id"]) for item in answer["items"]]
+        tally.correct += int(any(item in visit.future for item in items))
+        for report in users.on_recommendations(items=items, future=visit.future):
+            _send(api, tally, answer["prediction_id"], report, actor=f"replay:ml-user-{visit.user_id}")
+        yield None
+
+
+def _send(api: _Api, tally: ReplayTally, prediction_id: str, report: Report, *, actor: str) -> None:
+    value = report.value
+    suffix = "" if value is None else f"-{value['item_id']}"
+    body = {
+        "event_id": f"replay-{prediction_id}{suffix}",  # retrying the same event is safe (idempotent)
+        "prediction_id": prediction_id,
+        "kind": report.kind,
+        "value": value,
+        "actor": actor,
+    }
+    if api.post("/v1/feedback", body, accept_rejection=True) is None:
+        tally.rejected_feedback += 1
+        return
+    tally.feedback += 1
+    tally.wrong_feedback += int(report.wrong)
+
+
+class AnnotationDesk:
+    """The demo's stand-in for annotators: every `every_s` seconds, the simulated annotators answer the
+    queue items that have waited `replay_annotation_delay` seconds, from the corpus's own labels, through the
+    labeling kernel on the store at `settings.store_url` (the API's store)."""
+
+    def __init__(self, model: str, settings: Settings, *, seed: int = 0, every_s: float = 10.0) -> None:
+        if model == "spam":
+            truth = CorpusTruth.spam(later_messages(settings))
+        else:
+            truth = CorpusTruth.recsys(later_ratings(settings))
+        policy = QueuePolicy(
+            batch_size=settings.labeling_batch_size,
+            random_share=settings.labeling_random_share,
+            window=settings.labeling_window,
+            seed=seed,
+        )
+        self.annotators = SimulatedAnnotators(
+            truth, policy, delay_seconds=settings.replay_annotation_delay, seed=seed
+        )
+        self.model, self.every_s = model, every_s
+        self.store = open_store(settings.store_url)
+        self._last = time.monotonic()
+
+    def maybe_work(self) -> int:
+        """Answer the queue if `every_s` has passed since the last pass; returns the labels given."""
+        if time.monotonic() - self._last < self.every_s:
+            return 0
+        self._last = time.monotonic()
+        with self.store.session() as session:
+            return self.annotators.work(session, model=self.model).labelled  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class _Api:
+    """The API seen from a client: waits out 503s (models loading); other failures raise ApiUnavailable."""
+
+    def __init__(self, client: httpx.Client, options: ReplayOptions) -> None:
+        self.client = client
+        self.options = options
+        self.headers = {"X-API-Key": options.api_key} if options.api_key else {}
+
+    def wait_ready(self, model: str) -> None:
+        deadline = time.monotonic() + self.options.ready_timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            try:
+                answer = self.client.get("/v1/models", headers=self.headers)
+                if answer.status_code == 200 and any(
+                    m["kind"] == model and m["alias"] == "champion" for m in answer.json()["models"]
+                ):
+                    return
+                last = f"HTTP {answer.status_code}, no {model} champion served yet"
+            except httpx.TransportError as error:
+                last = f"{type(error).__name__}: {error}"
+            time.sleep(0.5)
+        raise ApiUnavailable(
+            f"the API at {self.client.base_url} did not serve a {model} champion within "
+            f"{self.options.ready_timeout:.0f}s ({last}); start it with `closedloop serve` and train a "
+            "champion first (`closedloop retrain " + model + "`)"
+        )
+
+    def post(self, path: str, body: dict[str, Any], *, accept_rejection: bool = False) -> Any:
+        deadline = time.monotonic() + self.options.ready_timeout
+        while True:
+            try:
+                answer = self.client.post(path, json=body, headers=self.headers)
+            except httpx.TransportError as error:
+                raise ApiUnavailable(f"lost the API at {self.client.base_url}: {error}") from error
+            if answer.status_code == 503 and time.monotonic() < deadline:
+                time.sleep(float(answer.headers.get("Retry-After", "1")))
+                continue
+            if answer.status_code < 300:
+                return answer.json()
+            detail = _detail(answer)
+            if answer.status_code in (401, 403):
+                raise ApiUnavailable(
+                    f"the API refused the replay ({answer.status_code}: {detail}); pass a client key with "
+                    "--api-key"
+                )
+            if accept_rejection and 400 <= answer.status_code < 500:
+                log.warning("feedback rejected (%d): %s", answer.status_code, detail)
+                return None
+            raise ApiUnavailable(f"POST {path} failed with {answer.status_code}: {detail}")
+
+
+def _detail(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json().get("detail", answer.text))
+    except ValueError:
+        return answer.text[:200]
