@@ -173,11 +173,20 @@ def as_client(service: Service, settings: Settings, ports: Ports, *, base_env: M
 
 
 def replay_service(
-    model: str, ports: Ports, *, limit: int | None = None, rate: float = 10.0, feedback_rate: float = 0.3
+    model: str,
+    ports: Ports,
+    *,
+    limit: int | None = None,
+    rate: float = 10.0,
+    feedback_rate: float = 0.3,
+    annotators: bool = False,
 ) -> Service:
-    """`closedloop simulate <model>` against this platform's API: the later part of the corpus as traffic."""
+    """`closedloop simulate <model>` against this platform's API: the later part of the corpus as traffic;
+    with `annotators`, simulated annotators also answer the labeling queue from the corpus's own labels."""
     command = [*CLI, "simulate", model, "--api", ports.api_url, "--rate", str(rate),
                "--feedback-rate", str(feedback_rate)]  # fmt: skip
     if limit is not None:
         command += ["--limit", str(limit)]
+    if annotators:
+        command.append("--annotators")
     return Service(f"replay-{model}", command, oneshot=True)

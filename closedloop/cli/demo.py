@@ -33,10 +33,14 @@ def demo_services(
     feedback_rate: float,
 ) -> list[Service]:
     """Everything `closedloop demo` runs: the platform with its UIs, first champions where `bootstrap`
-    names models without one, and a replay of both corpora (unless `replay` is off)."""
+    names models without one, and a replay of both corpora (unless `replay` is off) whose simulated
+    annotators answer the labeling queue from the corpus's labels after a delay."""
     base_env = {"CLOSEDLOOP_BASE_FRACTION": DEMO_BASE_FRACTION, **environ}
     clients = (
-        [replay_service(m, ports, rate=replay_rate, feedback_rate=feedback_rate) for m in MODELS]
+        [
+            replay_service(m, ports, rate=replay_rate, feedback_rate=feedback_rate, annotators=True)
+            for m in MODELS
+        ]
         if replay
         else []
     )
