@@ -66,6 +66,7 @@ class ReplayTally:
     feedback: int = 0
     wrong_feedback: int = 0
     rejected_feedback: int = 0
+    rejected_requests: int = 0  # items the API turned away (e.g. a message over its size limit): skipped
     annotator_labels: int = 0  # labels the simulated annotators gave (with --annotators)
     correct: int = 0  # spam: decisions matching the corpus label; recsys: visits with a hit in the top 10
     versions: Counter[str] = field(default_factory=Counter)  # model version -> predictions it served
@@ -124,8 +125,14 @@ def _spam_steps(api: _Api, users: SimulatedUsers, settings: Settings, tally: Rep
 
 def _spam_loop(api: _Api, users: SimulatedUsers, messages: Any, tally: ReplayTally) -> Iterator[None]:
     for row in messages.itertuples(index=False):
-        answer = api.post("/v1/spam/predict", {"subject": row.subject, "body": row.body})
+        answer = api.post(
+            "/v1/spam/predict", {"subject": row.subject, "body": row.body}, accept_rejection=True
+        )
         tally.requests += 1
+        if answer is None:  # a real client's message the API refuses (too long, …): counted, then skipped
+            tally.rejected_requests += 1
+            yield None
+            continue
         tally.versions[answer["model_version"]] += 1
         tally.correct += int(bool(answer["is_spam"]) == bool(row.label))
         report = users.on_spam(label=int(row.label))
@@ -142,8 +149,12 @@ def _recsys_steps(api: _Api, users: SimulatedUsers, settings: Settings, tally: R
 
 def _recsys_loop(api: _Api, users: SimulatedUsers, found: list[Any], tally: ReplayTally) -> Iterator[None]:
     for visit in found:
-        answer = api.post("/v1/recommendations", {"user_id": visit.user_id, "k": K})
+        answer = api.post("/v1/recommendations", {"user_id": visit.user_id, "k": K}, accept_rejection=True)
         tally.requests += 1
+        if answer is None:
+            tally.rejected_requests += 1
+            yield None
+            continue
         tally.versions[answer["model_version"]] += 1
         items = [int(item["item_id"]) for item in answer["items"]]
         tally.correct += int(any(item in visit.future for item in items))
@@ -251,7 +262,7 @@ class _Api:
                     "--api-key"
                 )
             if accept_rejection and 400 <= answer.status_code < 500:
-                log.warning("feedback rejected (%d): %s", answer.status_code, detail)
+                log.warning("POST %s rejected (%d): %s", path, answer.status_code, detail)
                 return None
             raise ApiUnavailable(f"POST {path} failed with {answer.status_code}: {detail}")
 

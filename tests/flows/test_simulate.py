@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -69,10 +70,9 @@ def replay_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return settings.home
 
 
-@pytest.fixture
-def api(replay_home: Path) -> Iterator[str]:
-    """The real API app under uvicorn on a port the OS picked."""
-    settings = Settings(home=replay_home, base_fraction=0.4, reload_seconds=0.5)
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The real API app under uvicorn on a port the OS picked; yields its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
@@ -82,10 +82,18 @@ def api(replay_home: Path) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=30)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture
+def api(replay_home: Path) -> Iterator[str]:
+    with serving(Settings(home=replay_home, base_fraction=0.4, reload_seconds=0.5)) as url:
+        yield url
 
 
 def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -124,7 +132,7 @@ def test_spam_replay_through_the_cli_lands_predictions_and_feedback(replay_home:
     assert done.returncode == 0, done.stderr
     tally = json.loads(done.stdout)
     assert tally["requests"] == 25 and tally["versions"] == {"1": 25}
-    assert 0 < tally["feedback"] < 25 and tally["rejected_feedback"] == 0
+    assert 0 < tally["feedback"] < 25 and tally["rejected_feedback"] == 0 and tally["rejected_requests"] == 0
     assert tally["stream"] == len(later_messages(Settings(home=replay_home, base_fraction=0.4)))
     time.sleep(0.5)  # predictions are logged by a background writer; feedback waits for them anyway
     after = stored(replay_home, "spam")
@@ -220,3 +228,16 @@ def test_annotators_answer_the_queue_while_traffic_flows(replay_home: Path, api:
         for s, b, y in zip(later["subject"], later["body"], later["label"], strict=True)
     }
     assert sum(truth[label.subject_key] == label.label for label in labels) >= 0.8 * len(labels)
+
+
+def test_a_message_the_api_refuses_is_counted_and_skipped(replay_home: Path):
+    """The real corpus holds a message longer than the API's field cap: the replay goes on past its 422."""
+    messages = later_messages(Settings(home=replay_home, base_fraction=0.4))
+    cap = int(messages["body"].str.len().median())
+    settings = Settings(home=replay_home, base_fraction=0.4, reload_seconds=0.5, max_text_chars=cap)
+    too_long = int((messages["body"].str.len() > cap).sum())
+    assert 0 < too_long < len(messages), "the synthetic corpus should hold both short and long bodies"
+    with serving(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        tally = replay("spam", client=client, settings=settings, options=ReplayOptions(rate=0, seed=1))
+    assert tally.requests == len(messages) and tally.rejected_requests == too_long
+    assert sum(tally.versions.values()) == len(messages) - too_long
