@@ -1,5 +1,6 @@
-"""The label watcher: turns agreed user feedback into consensus labels and fires the retraining trigger
-when enough new labels have arrived since the last retrain."""
+"""The label watcher: turns agreed user feedback into consensus labels, keeps the labeling queue stocked
+(the deployed policy tops it up when under half a batch waits), and fires the retraining trigger when enough
+new labels have arrived since the last retrain."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.events import emit_event
 
 from closedloop import tracking, triggers
+from closedloop.labeling import top_up_queue
 from closedloop.settings import get_settings
 from closedloop.store import derive_feedback_labels, open_store
 
@@ -25,6 +27,9 @@ def watch_labels() -> dict[str, int]:
         for model in TASKS:
             with store.session() as session:
                 derive_feedback_labels(session, model=model, trust=settings.feedback_trust)  # type: ignore[arg-type]
+                queued = top_up_queue(session, model=model, settings=settings)  # type: ignore[arg-type]
+            if queued:
+                logger.info("%s: %d items queued for labeling", model, queued)
             due, count, newest = triggers.labels_due(settings, store, client, model=model)
             counts[model] = count
             if due:

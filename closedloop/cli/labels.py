@@ -35,22 +35,14 @@ def refill(
     ),
 ) -> None:
     """Queue the logged predictions most worth a human label (uncertain, disputed, champion vs challenger)."""
-    from closedloop import corpora
-    from closedloop.labeling import Describe, QueuePolicy, movielens_describer, queue_depth, refill_queue
+    from closedloop.labeling import deployed_policy, item_describer, queue_depth, refill_queue
     from closedloop.settings import get_settings
 
     settings = get_settings()
-    policy = QueuePolicy(
-        batch_size=batch_size or settings.labeling_batch_size,
-        random_share=settings.labeling_random_share if random_share is None else random_share,
-        window=settings.labeling_window,
-    )
-    describe: Describe | None = None
-    if model is Model.recsys:
-        try:
-            describe = movielens_describer(settings)
-        except corpora.CorpusMissing:
-            errors.print("MovieLens not cached: items show ids only (`closedloop data fetch movielens`)")
+    policy = deployed_policy(settings, batch_size=batch_size, random_share=random_share)
+    describe = item_describer(settings, model.value)
+    if model is Model.recsys and describe is None:
+        errors.print("MovieLens not cached: items show ids only (`closedloop data fetch movielens`)")
     with store_session() as session:
         added = refill_queue(session, model=model.value, policy=policy, describe=describe)
         depth = queue_depth(session, model=model.value)

@@ -32,6 +32,7 @@ from closedloop.labeling.records import (
     SubmitOutcome,
     UserRecord,
 )
+from closedloop.labeling.refill import deployed_policy, item_describer, top_up_queue
 from closedloop.labeling.sessions import close_session, open_session, resolve_session
 from models.labeling import QueuePolicy
 
@@ -61,8 +62,10 @@ __all__ = [
     "authenticate",
     "close_session",
     "create_user",
+    "deployed_policy",
     "export_consensus",
     "get_user",
+    "item_describer",
     "items_to_adjudicate",
     "list_users",
     "movielens_describer",
@@ -74,5 +77,6 @@ __all__ = [
     "set_disabled",
     "skip_item",
     "submit_label",
+    "top_up_queue",
     "undo_last",
 ]

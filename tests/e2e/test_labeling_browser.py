@@ -19,11 +19,10 @@ import pytest
 from closedloop import corpora
 from closedloop.bench.dashboard import CHROMIUM, CHROMIUM_ARGS, free_port, serve
 from closedloop.datasets.spam import build_spam_snapshot
-from closedloop.labeling import create_user, refill_queue
+from closedloop.labeling import create_user, item_describer, refill_queue
 from closedloop.settings import Settings, get_settings
 from closedloop.store import open_store, read_training_labels
 from models.labeling import QueuePolicy
-from services.labeling.refill import movie_describer
 from tests.factories import grouplens_zip, synthetic_spam_corpus
 from tests.kernel.store.factories import logged, recsys_prediction, spam_prediction
 
@@ -73,7 +72,10 @@ def settings(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Set
             logged(session, recsys_prediction(user_id=1, items=(3,)))
             movies = QueuePolicy(batch_size=10, random_share=1.0)  # recommendations are picked at random
             assert (
-                refill_queue(session, model="recsys", policy=movies, describe=movie_describer(settings)) == 1
+                refill_queue(
+                    session, model="recsys", policy=movies, describe=item_describer(settings, "recsys")
+                )
+                == 1
             )
     finally:
         store.close()

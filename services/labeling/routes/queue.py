@@ -9,10 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
-from closedloop.labeling import refill_queue
+from closedloop.labeling import deployed_policy, item_describer, refill_queue
 from closedloop.store import ModelName
 from services.labeling.deps import Adjudicator, CsrfChecked, Db, SettingsDep
-from services.labeling.refill import deployed_policy, movie_describer
 
 router = APIRouter(prefix="/label", tags=["labeling"], include_in_schema=False)
 
@@ -22,6 +21,7 @@ def refill(
     model: Annotated[ModelName, Form()], user: Adjudicator, db: Db, settings: SettingsDep
 ) -> RedirectResponse:
     """Queue the most informative unlabelled predictions of `model`; back to the agreement page."""
-    describe = movie_describer(settings) if model == "recsys" else None
-    added = refill_queue(db, model=model, policy=deployed_policy(settings), describe=describe)
+    added = refill_queue(
+        db, model=model, policy=deployed_policy(settings), describe=item_describer(settings, model)
+    )
     return RedirectResponse(f"/label/agreement?refilled={added}&model={model}", status_code=303)

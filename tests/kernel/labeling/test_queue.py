@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -18,7 +19,9 @@ from closedloop.labeling import (
     refill_queue,
     skip_item,
     submit_label,
+    top_up_queue,
 )
+from closedloop.settings import Settings
 from closedloop.store import record_feedback, upsert_consensus_label
 from tests.kernel.store.factories import feedback, logged, recsys_prediction, spam_prediction
 
@@ -147,3 +150,12 @@ def test_recsys_items_come_from_disputes_and_random_draws(
     assert item is not None and item.task == "relevance" and item.reason == "disputed"
     assert item.subject["item_id"] == 20 and item.subject["title"] == "Movie 20"
     assert item.subject["history"][0]["rating"] == 5
+
+
+def test_the_watchers_top_up_refills_only_a_short_queue(session: Session, tmp_path: Path) -> None:
+    constructed_spam(session)  # six unlabelled predictions worth asking about
+    settings = Settings(home=tmp_path / "home", labeling_batch_size=4, labeling_random_share=0.0)
+    assert top_up_queue(session, model="spam", settings=settings) == 4  # empty queue: one batch
+    assert queue_depth(session, model="spam") == 4
+    assert top_up_queue(session, model="spam", settings=settings) == 0  # ≥ half a batch waits: nothing
+    assert queue_depth(session, model="spam") == 4
