@@ -6,7 +6,6 @@ The screenshot lands in `test-artifacts/dashboard.png` for a human to look at.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import httpx
 import pytest
 
 from closedloop.bench.dashboard import (
-    CHROMIUM,
     CHROMIUM_ARGS,
     free_port,
     populate_store,
@@ -29,16 +27,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DATA_PANELS = ["champion", "quality", "traffic", "drift", "gate", "learning-curve"]
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: `apt-get install -y chromium` (or `make test`, which installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return CHROMIUM
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ labeling-relevance.png (a movie with the user's history), labeling-adjudicate.pn
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from closedloop import corpora
-from closedloop.bench.dashboard import CHROMIUM, CHROMIUM_ARGS, free_port, serve
+from closedloop.bench.dashboard import CHROMIUM_ARGS, free_port, serve
 from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.labeling import create_user, item_describer, refill_queue
 from closedloop.settings import Settings, get_settings
@@ -40,16 +39,6 @@ BOB = {**ALICE, "<b>Prize</b> inside": "h", MOVIE: "4"}  # the disagreement, and
 WORKSPACE = "document.getElementById('workspace')"
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: `apt-get install -y chromium` (or `make test`, which installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return CHROMIUM
 
 
 @pytest.fixture

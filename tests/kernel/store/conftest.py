@@ -1,4 +1,5 @@
-"""Every store test runs twice: on a fresh SQLite file and on a PostgreSQL database made for this run."""
+"""Store tests get `store_url`, `engine`, `session`… from tests/kernel/conftest.py (SQLite and PostgreSQL);
+here: an empty, unmigrated store for the migration tests."""
 
 from __future__ import annotations
 
@@ -7,64 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
-from sqlalchemy.orm import Session, sessionmaker
-
-from closedloop.store import make_engine, migrate, session_factory
-from tests.postgres import create_pg_database, drop_pg_database
-
-TABLES = "predictions, feedback_events, consensus_labels, registry_audit"
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """One migrated PostgreSQL database for the whole test run, dropped at the end."""
-    url = create_pg_database()
-    try:
-        migrate(url)
-        yield url
-    finally:
-        drop_pg_database(url)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def store_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A migrated, empty store on `backend`."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store' / 'feedback.db'}"
-        migrate(url)
-        return url
-    url = str(request.getfixturevalue("pg_url"))
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    finally:
-        engine.dispose()
-    return url
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    engine = make_engine(store_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
-
-
-@pytest.fixture
-def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    with sessions() as session:
-        yield session
+from sqlalchemy import create_engine, make_url, text
 
 
 @pytest.fixture
