@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +52,25 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        # WAL lets readers run beside the one writer; FULL fsyncs the WAL at every commit (durability).
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL lets readers run beside the one writer; FULL fsyncs the WAL at every commit (durability).
+        _switch_to_wal(cursor)
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """`PRAGMA journal_mode=WAL`, retried while another connection writes. Switching a new database needs a
+    lock upgrade, and SQLite refuses that at once instead of waiting out the busy timeout when a writer holds
+    its lock (deadlock avoidance): several processes opening a fresh store together would otherwise fail."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
