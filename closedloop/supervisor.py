@@ -161,15 +161,16 @@ class Supervisor:
     def stop_all(self, timeout: float = 30.0) -> None:
         """Stop the services in reverse start order (clients before the servers they talk to): SIGTERM
         to each process group, SIGKILL to whatever is left after `timeout`; nothing survives. A second
-        Ctrl-C meanwhile is ignored, so that it cannot leave half the platform running."""
+        Ctrl-C (or SIGTERM) meanwhile is ignored, so that it cannot leave half the platform running."""
         main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        signals = (signal.SIGINT, signal.SIGTERM) if main else ()
+        previous = [signal.signal(sig, signal.SIG_IGN) for sig in signals]
         try:
             for name in reversed(list(self.running)):
                 self._stop(name, self.running[name], timeout)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+            for sig, handler in zip(signals, previous, strict=True):
+                signal.signal(sig, handler)
         self.ready.clear()
 
     def _stop(self, name: str, process: subprocess.Popen[bytes], timeout: float) -> None:

@@ -5,6 +5,7 @@ stopped."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Mapping, Sequence
 
@@ -95,6 +96,9 @@ def demo(
             f"[green]✓[/] {service.name:<13} {service.url or ('done' if service.finishes else 'up')}"
         )
 
+    # SIGTERM (a service manager, `docker stop`) stops the platform as Ctrl-C does, also while it starts up:
+    # the children run in their own sessions, so nothing else would stop them if this process just died.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         supervisor.start_all(services, timeout=900, on_ready=announce)
         console.print(
@@ -112,6 +116,10 @@ def demo(
     finally:
         supervisor.stop_all()
         console.print("all services stopped")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def register(app: typer.Typer) -> None:

@@ -71,8 +71,9 @@ def skip_item(session: Session, *, item_id: int, user: UserRecord) -> None:
 def undo_last(session: Session, *, user: UserRecord) -> ItemRecord | None:
     """Withdraw `user`'s last answer (label or skip) and commit; returns its item so it can be shown again.
 
-    None when the user has nothing to undo. Raises `ItemUnavailable` when the item is already resolved (its
-    consensus label stands; only an adjudicator can change it by a later decision).
+    None when the user has nothing to undo. Raises `ItemUnavailable` once the item holds both its labels,
+    whether they agreed or not: answering the same way in both cases keeps the other label blind (an undo that
+    worked only on a dispute would reveal it, and relabelling would bypass the adjudicator).
     """
 
     def work() -> ItemRecord | None:
@@ -89,13 +90,13 @@ def undo_last(session: Session, *, user: UserRecord) -> ItemRecord | None:
         if last.kind == "label" and item.gold_label is None:
             reopened = session.execute(
                 update(LabelingItem)
-                .where(LabelingItem.id == item.id, LabelingItem.status.in_(("open", "disputed")))
-                .values(n_labels=LabelingItem.n_labels - 1, status="open")
+                .where(LabelingItem.id == item.id, LabelingItem.status == "open")
+                .values(n_labels=LabelingItem.n_labels - 1)
                 .execution_options(synchronize_session=False)
             )
             if rowcount(reopened) != 1:
-                if load_item(session, item.id).status == "resolved":
-                    raise ItemUnavailable(f"item {item.id} is already resolved, so your label on it is final")
+                if load_item(session, item.id).status != "open":
+                    raise ItemUnavailable(f"item {item.id} already has both its labels, so yours is final")
                 raise Retry
         deleted = session.execute(delete(Annotation).where(Annotation.id == last.id))
         if rowcount(deleted) != 1:

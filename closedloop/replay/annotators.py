@@ -120,9 +120,13 @@ class SimulatedAnnotators:
             answered += 1
         for disputed in items_to_adjudicate(session, model=model):
             label = self.truth.answer(disputed.item)
-            if label is not None:
+            if label is None:
+                continue
+            try:
                 adjudicate(session, item_id=disputed.item.id, user=adjudicator, label=label)
-                tally.adjudicated += 1
+            except ItemUnavailable:  # a person decided it (or an annotator's label moved) since the listing
+                continue
+            tally.adjudicated += 1
         return tally
 
     def _answer(self, session: Session, item: ItemRecord, user: UserRecord, tally: AnnotationTally) -> None:

@@ -148,3 +148,44 @@ def test_the_demo_runs_the_whole_platform_and_the_replay(tmp_path: Path):
     )  # fmt: skip
     assert [s.name for s in without] == ["prefect", "worker", "api", "mlflow", "evidently"]
     assert without[0].env["CLOSEDLOOP_BASE_FRACTION"] == "0.3", "the user's own setting wins"
+
+
+STARTING_PLATFORM = """
+import signal, sys
+from pathlib import Path
+from closedloop.cli.demo import _interrupt
+from closedloop.supervisor import Service, Supervisor
+
+tmp = Path(sys.argv[1])
+supervisor = Supervisor(logs=tmp / "logs")
+signal.signal(signal.SIGTERM, _interrupt)  # as `closedloop demo` does before it starts anything
+services = [
+    Service("up", ["/bin/sh", "-c", f"echo $$ > {tmp / 'up.pid'}; exec sleep 300"]),
+    Service("slow", ["/bin/sh", "-c", "sleep 300"], ready=lambda: False, needs=("up",)),
+]
+try:
+    supervisor.start_all(services, timeout=120)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+finally:
+    supervisor.stop_all(timeout=5)
+"""
+
+
+def test_sigterm_while_the_platform_starts_stops_what_already_runs(tmp_path: Path):
+    """`docker stop` or a service manager sends SIGTERM, maybe before every service is up: the children run in
+    their own sessions, so unless the supervisor stops them they outlive it."""
+    script = tmp_path / "starting.py"
+    script.write_text(STARTING_PLATFORM)
+    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    pid_file = tmp_path / "up.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline and parent.poll() is None, "the first service never started"
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    assert _pid_alive(child)
+    parent.send_signal(signal.SIGTERM)
+    out, _ = parent.communicate(timeout=60)
+    assert "interrupted" in out and parent.returncode == 0
+    assert not _pid_alive(child), "a service outlived the supervisor that started it"

@@ -121,14 +121,16 @@ def test_undo_withdraws_the_last_answer_until_resolved(
     ann, bob = make_user("ann"), make_user("bob")
     assert undo_last(session, user=ann) is None  # nothing to undo yet
 
-    submit_label(session, item_id=second, user=ann, label=1)
-    submit_label(session, item_id=second, user=bob, label=0)  # disputed
-    undone = undo_last(session, user=bob)
+    submit_label(session, item_id=second, user=ann, label=0)
+    undone = undo_last(session, user=ann)  # alone on the item so far: the slip can be taken back
     assert undone is not None and undone.id == second and undone.status == "open"
-    assert items_to_adjudicate(session) == []
-    assert submit_label(session, item_id=second, user=bob, label=1).status == "agreed"
+    submit_label(session, item_id=second, user=ann, label=1)
+    assert submit_label(session, item_id=second, user=bob, label=0).status == "disputed"
+    # Once both labels are in, undo answers the same whether they agreed or not: the other label stays blind
+    # and a dispute cannot be relabelled into agreement past the adjudicator.
     with pytest.raises(ItemUnavailable, match="final"):
         undo_last(session, user=bob)
+    assert [d.item.id for d in items_to_adjudicate(session)] == [second]
 
     skip_item(session, item_id=first, user=ann)
     assert next_item(session, user=ann, gold_rate=0) is None  # skipped items are not shown again
