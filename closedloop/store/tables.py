@@ -102,6 +102,36 @@ class FeedbackEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Interaction(Base):
+    """One logged user interaction (view, rating, click, dismiss): the recommender's training data.
+
+    `prediction_id` optionally names the recommendation that led to it; it is not a foreign key, because
+    interactions also arrive from imports and clients whose predictions this store never logged. `model` has
+    no CHECK on purpose: the list of model kinds is not the schema's business.
+    """
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('view', 'rating', 'click', 'dismiss')", name="kind"),
+        Index("ix_interactions_model_user_id_id", "model", "user_id", "id"),  # a user's history, per request
+        Index("ix_interactions_model_id", "model", "id"),  # snapshots: one model, ids up to a watermark
+        Index("ix_interactions_prediction_id", "prediction_id"),
+        {"sqlite_autoincrement": True},  # ids are watermarks: never reuse one, even after a delete
+    )
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    model: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prediction_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(128))
+
+
 class ConsensusLabel(Base):
     """Append-only: a new label for a subject inserts a row and points the old one at it (`superseded_by`).
 
