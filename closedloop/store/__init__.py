@@ -1,4 +1,4 @@
-"""The feedback store: predictions, feedback events, consensus labels and the registry audit log.
+"""The feedback store: predictions, feedback events, interactions, consensus labels, the registry audit log.
 
 Services and flows open it with `open_store(settings.store_url)` (which migrates the schema) and pass a
 session to the functions below. Write functions commit before they return; none returns an ORM row.
@@ -12,11 +12,25 @@ from closedloop.store.engine import make_engine, session_factory
 from closedloop.store.errors import (
     IdempotencyConflict,
     InvalidFeedback,
+    InvalidInteraction,
     InvalidLabel,
     PredictionNotFound,
     StoreError,
 )
 from closedloop.store.feedback import record_feedback, record_feedback_batch
+from closedloop.store.interactions import (
+    InteractionIn,
+    InteractionKind,
+    InteractionRecord,
+    InteractionSnapshot,
+    InteractionWatermark,
+    check_interaction,
+    count_interactions_since,
+    latest_interaction_id,
+    read_interactions,
+    record_interactions,
+    user_history,
+)
 from closedloop.store.migration import migrate
 from closedloop.store.predictions import get_prediction, log_predictions, recent_predictions
 from closedloop.store.records import (
@@ -52,7 +66,13 @@ __all__ = [
     "FeedbackKind",
     "FeedbackRecord",
     "IdempotencyConflict",
+    "InteractionIn",
+    "InteractionKind",
+    "InteractionRecord",
+    "InteractionSnapshot",
+    "InteractionWatermark",
     "InvalidFeedback",
+    "InvalidInteraction",
     "InvalidLabel",
     "LabelRecord",
     "LabelSnapshot",
@@ -65,21 +85,27 @@ __all__ = [
     "Trust",
     "Watermark",
     "alias_history",
+    "check_interaction",
+    "count_interactions_since",
     "count_labels_since",
     "derive_feedback_labels",
     "get_prediction",
+    "latest_interaction_id",
     "latest_label_id",
     "log_predictions",
     "make_engine",
     "migrate",
     "open_store",
+    "read_interactions",
     "read_training_labels",
     "recent_predictions",
     "record_alias_move",
     "record_feedback",
     "record_feedback_batch",
+    "record_interactions",
     "recsys_subject_key",
     "session_factory",
     "spam_subject_key",
     "upsert_consensus_label",
+    "user_history",
 ]

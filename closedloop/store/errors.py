@@ -25,10 +25,10 @@ class IdempotencyConflict(StoreError):
     An identical replay is not an error: it returns the original record (as Stripe does).
     """
 
-    def __init__(self, event_id: str, *, original_id: int | None) -> None:
+    def __init__(self, event_id: str, *, original_id: int | None, what: str = "feedback") -> None:
         where = f"stored as #{original_id}" if original_id is not None else "earlier in the same batch"
         super().__init__(
-            f"event_id {event_id!r} was already used for different feedback ({where}); "
+            f"event_id {event_id!r} was already used for different {what} ({where}); "
             "send a new event_id for a new event"
         )
         self.event_id = event_id
@@ -37,3 +37,8 @@ class IdempotencyConflict(StoreError):
 
 class InvalidLabel(StoreError, ValueError):
     """A consensus label whose value, subject or source does not fit its model. Maps to HTTP 422."""
+
+
+class InvalidInteraction(StoreError, ValueError):
+    """An interaction whose value does not fit its kind, or whose event time lies in the future. Maps to
+    HTTP 422."""
