@@ -1,4 +1,4 @@
-"""The kernel's writers: group commit of feedback and the bounded prediction log."""
+"""The kernel's writers: group commit of feedback and interactions, and the bounded prediction log."""
 
 from __future__ import annotations
 
@@ -12,15 +12,18 @@ from closedloop.serving import PredictionLog
 from closedloop.store import (
     FeedbackIn,
     IdempotencyConflict,
+    InteractionIn,
     InvalidFeedback,
+    InvalidInteraction,
     PredictionNotFound,
     PredictionRecord,
     Store,
     get_prediction,
     log_predictions,
     open_store,
+    read_interactions,
 )
-from closedloop.store.writer import FeedbackWriter
+from closedloop.store.writer import FeedbackWriter, InteractionWriter
 
 
 @pytest.fixture
@@ -68,6 +71,39 @@ def test_concurrent_replays_store_one_event(store: Store):
         acks = list(pool.map(lambda _: writer.submit(event).result(), range(64)))
     writer.close()
     assert sum(a.created for a in acks) == 1 and len({a.record.id for a in acks}) == 1
+
+
+def view(event_id: str, **fields: object) -> InteractionIn:
+    return InteractionIn.model_validate(
+        {"event_id": event_id, "model": "recsys", "user_id": 1, "item_id": 10, "kind": "view"} | fields
+    )
+
+
+def test_interaction_groups_commit_together_and_requests_stay_all_or_nothing(store: Store):
+    writer = InteractionWriter(store, max_wait_s=0.02)
+    requests = [[view(f"r{r}-{i}", item_id=i) for i in range(5)] for r in range(100)]
+    requests[30] = [view("fine"), view("no-stars", kind="rating")]  # a rating without stars fails both
+    requests[60] = [view("r1-0", item_id=99)]  # conflicts with request 1's first event
+    requests[80] = [view("r2-0", item_id=0), view("r80-new")]  # a replay and a new event
+    submitted = [writer.submit(request) for request in requests]
+    writer.close()
+    errors = {i: type(f.exception()) for i, f in enumerate(submitted) if f.exception() is not None}
+    assert errors == {30: InvalidInteraction, 60: IdempotencyConflict}
+    assert [created for _, created in submitted[80].result()] == [False, True]
+    assert all(created for i in range(100) if i not in (30, 60, 80) for _, created in submitted[i].result())
+    assert writer.commits < 30  # grouped: far fewer transactions than requests
+    with store.session() as session:
+        stored = read_interactions(session, model="recsys").frame
+    assert len(stored) == 97 * 5 + 1  # request 80 adds one event; 30 (not even its valid event) and 60 none
+
+
+def test_concurrent_interaction_replays_store_one_event(store: Store):
+    writer = InteractionWriter(store)
+    event = view("same", kind="rating", value=3)
+    with ThreadPoolExecutor(16) as pool:
+        stored = list(pool.map(lambda _: writer.submit([event]).result()[0], range(64)))
+    writer.close()
+    assert sum(created for _, created in stored) == 1 and len({record.id for record, _ in stored}) == 1
 
 
 def test_prediction_log_counts_drops_and_logs_the_rest(store: Store):

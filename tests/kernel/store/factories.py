@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from closedloop.store import FeedbackIn, FeedbackKind, PredictionRecord, log_predictions
+from closedloop.store import FeedbackIn, FeedbackKind, InteractionIn, PredictionRecord, log_predictions
 from closedloop.store.tables import Base
 
 
@@ -57,6 +57,15 @@ def feedback(
         value = prediction.output["items"][0]
     fields: dict[str, Any] = {"event_id": uuid.uuid4().hex, "actor": "alice", "prediction_id": prediction.id}
     return FeedbackIn(kind=kind, value=value, **(fields | overrides))
+
+
+def interaction(**overrides: Any) -> InteractionIn:
+    """A recsys view of item 10 by user 7 with a fresh event_id; a rating gets 4 stars unless told."""
+    fields: dict[str, Any] = {"event_id": uuid.uuid4().hex, "model": "recsys", "user_id": 7, "item_id": 10}
+    fields |= {"kind": "view", "actor": "alice"} | overrides
+    if fields["kind"] == "rating":
+        fields.setdefault("value", 4.0)
+    return InteractionIn(**fields)
 
 
 def count_rows(session: Session, table: type[Base]) -> int:
