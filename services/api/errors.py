@@ -12,13 +12,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from closedloop.store import IdempotencyConflict, InvalidFeedback, PredictionNotFound, StoreError
+from closedloop.store import (
+    IdempotencyConflict,
+    InvalidFeedback,
+    InvalidInteraction,
+    PredictionNotFound,
+    StoreError,
+)
 
 log = logging.getLogger(__name__)
 STORE_STATUS: dict[type[StoreError], int] = {
     PredictionNotFound: 404,
     IdempotencyConflict: 409,
     InvalidFeedback: 422,
+    InvalidInteraction: 422,
 }
 
 

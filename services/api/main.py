@@ -12,7 +12,7 @@ from closedloop.settings import Settings, get_settings
 from services.api.errors import install_error_handlers
 from services.api.limits import BodyLimitMiddleware
 from services.api.metrics import ApiMetrics, LatencyMiddleware
-from services.api.routes import feedback, operations, recommendations, spam
+from services.api.routes import feedback, interactions, operations, recommendations, spam
 from services.api.runtime import Runtime
 from services.dashboard import install_dashboard
 from services.labeling import install_labeling
@@ -34,11 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="closedloop API",
         version="1",
-        summary="Spam predictions, recommendations and the feedback that retrains them.",
+        summary="Spam predictions, recommendations, and the feedback and interactions that retrain them.",
         lifespan=lifespan,
         docs_url="/docs",
     )
-    for router in (spam.router, recommendations.router, feedback.router, operations.router):
+    routers = (spam.router, recommendations.router, feedback.router, interactions.router, operations.router)
+    for router in routers:
         app.include_router(router)
     install_dashboard(app)
     install_labeling(app)

@@ -1,7 +1,8 @@
 """Prometheus metrics, one registry per app (so two apps in one process never collide).
 
-Request latency per route template, predictions and feedback per model version, prediction-log drops and
-model reloads; served versions and queue counters are read at scrape time from the objects that own them.
+Request latency per route template, predictions and feedback per model version, interactions per kind,
+prediction-log drops and model reloads; served versions and queue counters are read at scrape time from the
+objects that own them.
 """
 
 from __future__ import annotations
@@ -40,6 +41,18 @@ class ApiMetrics:
         )
         self.feedback_rejected = Counter(
             "closedloop_feedback_rejected", "Feedback events refused.", ["reason"], registry=self.registry
+        )
+        self.interactions = Counter(
+            "closedloop_interactions",
+            "Interactions acknowledged (result: created | replayed).",
+            ["model", "kind", "result"],
+            registry=self.registry,
+        )
+        self.interactions_rejected = Counter(
+            "closedloop_interactions_rejected",
+            "Interactions refused (reason: invalid | unknown_item | conflict).",
+            ["reason"],
+            registry=self.registry,
         )
         self.reloads = Counter(
             "closedloop_model_reloads",

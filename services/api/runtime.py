@@ -1,4 +1,4 @@
-"""Everything a running API holds: the store and its two writers, the served models and their reloader."""
+"""Everything a running API holds: the store and its writers, the served models and their reloader."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from closedloop.registry import CHAMPION
 from closedloop.serving import ModelCache, ModelSlots, PredictionLog, Reloader, ReloadListener, ServedModel
 from closedloop.settings import Settings
 from closedloop.store import Store, open_store
-from closedloop.store.writer import FeedbackWriter
+from closedloop.store.writer import FeedbackWriter, InteractionWriter
 from services.api.batching import SpamBatcher
 from services.api.metrics import ApiMetrics
 from services.api.scoring import shadow_scorer
@@ -29,6 +29,7 @@ class Runtime:
     reloader: Reloader
     predictions: PredictionLog
     feedback: FeedbackWriter
+    interactions: InteractionWriter
     metrics: ApiMetrics
     batcher: SpamBatcher = field(default_factory=SpamBatcher)
 
@@ -47,15 +48,25 @@ class Runtime:
             on_reload=_after_reload(metrics),
         )
         metrics.watch(slots, predictions)
-        runtime = cls(settings, store, slots, reloader, predictions, FeedbackWriter(store), metrics)
+        runtime = cls(
+            settings=settings,
+            store=store,
+            slots=slots,
+            reloader=reloader,
+            predictions=predictions,
+            feedback=FeedbackWriter(store),
+            interactions=InteractionWriter(store),
+            metrics=metrics,
+        )
         reloader.start()
         return runtime
 
     def stop(self) -> None:
-        """Stop polling, then drain both writers so that nothing acknowledged or queued is lost."""
+        """Stop polling, then drain the writers so that nothing acknowledged or queued is lost."""
         self.reloader.stop()
         self.predictions.close()
         self.feedback.close()
+        self.interactions.close()
         self.store.close()
 
     def ready(self) -> bool:

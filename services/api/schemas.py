@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
-from closedloop.store import FeedbackKind
+from closedloop.store import FeedbackKind, InteractionKind
+from closedloop.store.interactions import MAX_ID, EventTime
 
 MAX_BATCH = 1_000
 
@@ -126,3 +127,50 @@ class ServedModelOut(BaseModel):
 class ModelsOut(BaseModel):
     models: list[ServedModelOut]
     shadow_share: float
+
+
+# Interactions: a separate log from feedback; an interaction need not follow a recommendation.
+
+
+def check_iso_time(value: Any) -> Any:
+    """Only an ISO 8601 string (or nothing) is an event time here; a bare number's unit would be a guess."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 string with a UTC offset, e.g. 2024-05-01T12:00:00Z")
+    return value
+
+
+class InteractionBody(_Body):
+    """A user's interaction with an item; `event_id` is your idempotency key: retry with the same one."""
+
+    event_id: Text = Field(min_length=1, max_length=128)
+    # strict: a JSON integer, not `true` or "42" (which would be stored as ids 1 and 42)
+    user_id: int = Field(ge=0, le=MAX_ID, strict=True)
+    item_id: int = Field(ge=0, le=MAX_ID, strict=True)
+    kind: InteractionKind
+    value: float | None = Field(
+        default=None, strict=True, allow_inf_nan=False, description="The stars of a rating (1-5); none else."
+    )
+    occurred_at: Annotated[EventTime | None, BeforeValidator(check_iso_time)] = Field(
+        default=None, description="When it happened (ISO 8601 with offset); default: when it is received."
+    )
+    prediction_id: Text | None = Field(
+        default=None, min_length=1, max_length=64, description="The recommendation that led to it, if any."
+    )
+    actor: Text = Field(default="anonymous", min_length=1, max_length=128)
+
+
+class InteractionBatchIn(_Body):
+    events: list[InteractionBody] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class InteractionAck(BaseModel):
+    interaction_id: int
+    event_id: str
+    received_at: str
+    occurred_at: str
+
+
+class InteractionBatchAck(BaseModel):
+    interactions: list[InteractionAck]  # in the order of the request's events
+    created: int
+    replayed: int

@@ -21,6 +21,7 @@ from closedloop.store import open_store
 from models.recsys.popularity import PopularityRecommender
 from models.spam.baseline import TfidfLogisticSpamModel
 from services.api import create_app
+from tests.postgres import create_pg_database, drop_pg_database
 
 TEXTS = ["free money click now", "meeting notes attached", "cheap pills offer", "patch for the build"] * 5
 LABELS = np.array([1, 0, 1, 0] * 5)
@@ -78,6 +79,19 @@ def serving_home(model_home: Path, tmp_path: Path) -> Path:
     home = tmp_path / "serving-home"
     shutil.copytree(model_home, home)
     return home
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_settings(request: pytest.FixtureRequest, serving_home: Path) -> Iterator[Settings]:
+    """Settings serving `serving_home` with its store on SQLite, then on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield Settings(home=serving_home)
+        return
+    url = create_pg_database("closedloop_api")
+    try:
+        yield Settings(home=serving_home, database_url=url)
+    finally:
+        drop_pg_database(url)
 
 
 @pytest.fixture

@@ -151,4 +151,5 @@ def test_operations_routes(client: TestClient):
     )
     assert 'closedloop_served_model{alias="champion",model="recsys",version="1"} 1.0' in text
     assert client.get("/docs").status_code == 200
-    assert "/v1/spam/predict:batch" in client.get("/openapi.json").json()["paths"]
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/spam/predict:batch", "/v1/interactions", "/v1/interactions:batch"} <= set(paths)

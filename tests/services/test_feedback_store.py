@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from closedloop.settings import Settings
 from closedloop.store import open_store, recent_predictions
 from services.api import create_app
-from tests.postgres import create_pg_database, drop_pg_database
 from tests.services.conftest import open_client, wait_ready
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_settings(request: pytest.FixtureRequest, serving_home: Path) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield Settings(home=serving_home)
-        return
-    url = create_pg_database("closedloop_api")
-    try:
-        yield Settings(home=serving_home, database_url=url)
-    finally:
-        drop_pg_database(url)
 
 
 def test_feedback_round_trip_and_concurrent_replays(store_settings: Settings):
