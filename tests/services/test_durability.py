@@ -104,3 +104,71 @@ def test_acknowledged_feedback_survives_sigkill(serving_home: Path, tmp_path: Pa
     assert len(stored) == len(set(stored))  # exactly once
     missing = set(acked) - set(stored)
     assert not missing, f"{len(missing)} acknowledged events were lost, e.g. {sorted(missing)[:5]}"
+
+
+def test_acknowledged_interactions_survive_sigkill(serving_home: Path, tmp_path: Path):
+    """Singles and batches under load, then SIGKILL: every acknowledged event is stored exactly once, and
+    every batch, acknowledged or not, is stored whole or not at all."""
+    port, log = free_port(), tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(serving_home, port, log)
+    acked: list[str] = []
+    batches: list[list[str]] = []
+
+    def send(worker: int) -> None:
+        with httpx.Client(base_url=base, timeout=5) as client:
+            for i in range(100_000):
+                events = [
+                    {"event_id": f"w{worker}-{i}-{j}", "user_id": worker, "item_id": 10, "kind": "click"}
+                    for j in range(1 if worker % 2 else 5)  # odd workers post singles, even ones batches of 5
+                ]
+                ids = [e["event_id"] for e in events]
+                batches.append(ids)
+                try:
+                    if len(events) == 1:
+                        response = client.post("/v1/interactions", json=events[0])
+                    else:
+                        response = client.post("/v1/interactions:batch", json={"events": events})
+                except httpx.TransportError:
+                    return  # the server is gone: these events were never acknowledged
+                if response.status_code == 202:
+                    acked.extend(ids)
+
+    try:
+        wait_ready(base, server)
+        senders = [threading.Thread(target=send, args=(w,)) for w in range(6)]
+        for thread in senders:
+            thread.start()
+        time.sleep(1.5)
+        server.send_signal(signal.SIGKILL)  # mid-load: no shutdown, no flush
+        server.wait()
+        for thread in senders:
+            thread.join()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert len(acked) > 100, log.read_text()[-3000:]
+
+    restarted = start_server(serving_home, port, log)
+    try:
+        wait_ready(base, restarted)
+        worker = acked[0].split("-")[0]
+        replay = httpx.post(
+            f"{base}/v1/interactions",
+            json={"event_id": acked[0], "user_id": int(worker[1:]), "item_id": 10, "kind": "click"},
+        )
+        assert replay.status_code == 200, replay.text  # the restarted server sees it as already stored
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(timeout=30)
+    store = open_store(f"sqlite:///{serving_home / 'feedback.db'}")
+    with store.engine.connect() as connection:
+        stored = connection.execute(text("SELECT event_id FROM interactions")).scalars().all()
+    store.close()
+    assert len(stored) == len(set(stored))  # exactly once
+    missing = set(acked) - set(stored)
+    assert not missing, f"{len(missing)} acknowledged events were lost, e.g. {sorted(missing)[:5]}"
+    kept = set(stored)
+    torn = [batch for batch in batches if 0 < len(kept.intersection(batch)) < len(batch)]
+    assert not torn, f"{len(torn)} batches were stored in part, e.g. {torn[:3]}"
