@@ -11,6 +11,7 @@ from closedloop.cli import (
     curve,
     data,
     demo,
+    interactions,
     labels,
     models,
     monitor,
@@ -37,6 +38,7 @@ app.add_typer(train.app, name="train")
 app.add_typer(models.app, name="models")
 app.add_typer(users.app, name="users")
 app.add_typer(labels.app, name="labels")
+app.add_typer(interactions.app, name="interactions")
 app.command(name="retrain")(retrain.retrain)
 worker.register(app)
 serve.register(app)
