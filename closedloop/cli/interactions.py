@@ -93,9 +93,8 @@ def _catalogue(settings: Settings) -> set[int] | None:
 
 def _import(store: Store, rows: Iterator[Row], *, items: set[int] | None, advance: Any) -> Summary:
     from closedloop.store import InvalidInteraction, check_interaction
-    from closedloop.store.tables import utcnow
 
-    summary, now = Summary(), utcnow()
+    summary = Summary()
     batch: list[tuple[int, InteractionIn]] = []  # (line, event)
     for row in rows:
         summary.read += 1
@@ -105,7 +104,7 @@ def _import(store: Store, rows: Iterator[Row], *, items: set[int] | None, advanc
             summary.reject(row.line, row.reason or "invalid")
             continue
         try:
-            check_interaction(event, now=now)  # refused alone here, not with its whole batch in the store
+            check_interaction(event)  # refused alone here, not with its whole batch in the store
         except InvalidInteraction as error:
             summary.reject(row.line, str(error))
             continue

@@ -97,8 +97,8 @@ def _payload(event: InteractionIn | InteractionRecord) -> tuple[object, ...]:
     )
 
 
-def check_interaction(event: InteractionIn, *, now: datetime) -> None:
-    """Raise `InvalidInteraction` unless `event` can be stored at time `now`.
+def check_interaction(event: InteractionIn, *, now: datetime | None = None) -> None:
+    """Raise `InvalidInteraction` unless `event` can be stored at time `now` (default: now).
 
     A rating needs 1..5 stars as its value and no other kind takes a value; the event time must lie between
     1970 and `now` plus a few minutes of clock skew, since a snapshot must never contain the future.
@@ -109,9 +109,10 @@ def check_interaction(event: InteractionIn, *, now: datetime) -> None:
     elif event.value is not None:
         raise InvalidInteraction(f"a {event.kind} takes no value (only a rating does), got {event.value!r}")
     if event.occurred_at is not None:
-        if event.occurred_at > now + CLOCK_SKEW:
+        at = now or utcnow()
+        if event.occurred_at > at + CLOCK_SKEW:
             raise InvalidInteraction(
-                f"event time is in the future ({event.occurred_at.isoformat()}, now {now.isoformat()}); "
+                f"event time is in the future ({event.occurred_at.isoformat()}, now {at.isoformat()}); "
                 "send the time the interaction happened, with its UTC offset"
             )
         if event.occurred_at < EPOCH:

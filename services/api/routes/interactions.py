@@ -16,7 +16,6 @@ from closedloop.store import (
     InvalidInteraction,
     check_interaction,
 )
-from closedloop.store.tables import utcnow
 from services.api.deps import ClientKey, RuntimeDep
 from services.api.runtime import Runtime
 from services.api.schemas import InteractionAck, InteractionBatchAck, InteractionBatchIn, InteractionBody
@@ -79,11 +78,11 @@ def _checked(
 ) -> list[InteractionIn]:
     """The bodies as store events, each checked here so that a refusal can name its event (422)."""
     catalogue = runtime.champion(MODEL).wrapper.titles  # 503 while no recommender is loaded
-    now, events = utcnow(), []
+    events = []
     for i, body in enumerate(bodies):
         event = InteractionIn.model_validate(body.model_dump() | {"model": MODEL})
         try:
-            check_interaction(event, now=now)
+            check_interaction(event)
         except InvalidInteraction as error:
             _refuse(runtime, "invalid", f"{where(i)}{error}")
         if event.item_id not in catalogue:
