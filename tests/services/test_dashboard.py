@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Histogram
+from sqlalchemy import func, select
 
 from closedloop.bench.dashboard import (
     free_port,
@@ -20,6 +21,7 @@ from closedloop.bench.dashboard import (
 from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.settings import Settings
 from closedloop.store import open_store, recent_predictions, record_alias_move
+from closedloop.store.tables import FeedbackEvent, Prediction
 from services.api import create_app
 from services.dashboard.curves import learning_curve_chart
 from services.dashboard.latency import latency_percentiles
@@ -132,6 +134,42 @@ def test_populated_store_shows_values(populated: Settings) -> None:
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;bob&lt;/b&gt;" in page
     assert panels.lstrip().startswith('<p class="generated"') and "chart-data" in panels
+
+
+def test_recommender_quality_counts_every_reaction_like_a_row_level_read(populated: Settings) -> None:
+    with dashboard_client(populated) as client:
+        live = client.get("/dashboard/api/summary").json()["models"][1]["live"]
+    store = open_store(populated.store_url)
+    with store.session() as session:
+        rows = session.execute(
+            select(Prediction.id, Prediction.output, FeedbackEvent.kind, FeedbackEvent.value).join(
+                FeedbackEvent, FeedbackEvent.prediction_id == Prediction.id
+            )
+        ).all()
+        served = session.scalar(select(func.count()).where(Prediction.model == "recsys"))
+    store.close()
+    # The rules, spelled out once more: clicks and 3+ stars are positive, 1-2 stars and dismissals negative.
+    answered: dict[str, list[int]] = {}
+    clicked: set[str] = set()
+    for pid, output, kind, value in rows:
+        if kind not in ("click", "rating", "dismiss"):
+            continue
+        liked = kind == "click" or (kind == "rating" and value["rating"] >= 3)
+        item = value["item_id"] if kind == "rating" else value
+        ranks = answered.setdefault(pid, [])
+        if liked:
+            ranks.append(output["items"].index(item) + 1)
+        if kind == "click":
+            clicked.add(pid)
+    first = [min(ranks) for ranks in answered.values() if ranks]
+    assert 0 < len(first) < len(answered)  # the fixture holds lists with a hit and answered lists without
+    assert live["feedback"] == len(answered) and sum(live["traffic"]) == served
+    totals = live["totals"]
+    assert totals["hit_rate"] == pytest.approx(len(first) / len(answered))
+    assert totals["mrr"] == pytest.approx(sum(1 / r for r in first) / len(answered))
+    assert totals["ndcg"] == pytest.approx(sum(1 / math.log2(r + 1) for r in first) / len(answered))
+    assert totals["ctr"] == pytest.approx(len(clicked) / served)
+    assert set(live["quality"]) == {"hit_rate", "mrr", "ndcg", "ctr"}
 
 
 def test_reports_are_served_only_from_inside_reports(populated: Settings) -> None:

@@ -2,7 +2,9 @@
 (function () {
   "use strict";
   const COLORS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2"];
-  const LABELS = { f1: "F1", precision: "precision", recall: "recall", fpr: "FPR", hit_rate: "hit rate", ctr: "CTR" };
+  const LABELS = {
+    f1: "F1", precision: "precision", recall: "recall", fpr: "FPR", hit_rate: "hit rate", mrr: "MRR", ndcg: "NDCG", ctr: "CTR",
+  };
   let charts = [];
 
   function size(el) {
