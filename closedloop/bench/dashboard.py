@@ -107,21 +107,25 @@ def _feedback(rng: random.Random, row: PredictionRecord, at: datetime) -> list[F
 
 
 def record_gate_history(store: Store) -> None:
-    """Alias moves as the gate records them: a first champion, then a promotion with full evidence."""
+    """Alias moves as the gate records them: a first champion, then a promotion with full evidence; all
+    within the last day's traffic of `populate_store`, so the charts mark them."""
     bootstrap = {"estimate": 0.021, "ci_low": 0.008, "ci_high": 0.034, "confidence": 0.95, "n": 1200}
+    now = utcnow()
     spam = [
-        ("1", None, "promoted: first model, F1 0.942 >= 0.900", {"rule": "promoted", "holdout": {"n": 1200}}),
-        ("2", "1", "promoted: F1 +0.021 [0.008, 0.034], McNemar p=0.004",
+        (20, "1", None, "promoted: first model, F1 0.942 >= 0.900",
+         {"rule": "promoted", "holdout": {"n": 1200}}),
+        (7, "2", "1", "promoted: F1 +0.021 [0.008, 0.034], McNemar p=0.004",
          {"rule": "promoted", "metric": "f1",
           "holdout": {"n": 1200, "bootstrap": bootstrap, "mcnemar": {"p_value": 0.004, "b": 9, "c": 31}}}),
     ]  # fmt: skip
-    recsys = [("1", None, "promoted: first model, NDCG@10 0.312 >= 0.200", {"rule": "promoted"})]
+    recsys = [(16, "1", None, "promoted: first model, NDCG@10 0.312 >= 0.200", {"rule": "promoted"})]
     with store.session() as session:
         for name, moves in (("spam-filter", spam), ("recommender", recsys)):
-            for to, frm, reason, evidence in moves:
+            for hours_ago, to, frm, reason, evidence in moves:
                 record_alias_move(
                     session, registered_model=name, alias="champion", from_version=frm, to_version=to,
                     actor="retrain-flow", reason=reason, evidence=evidence,
+                    created_at=now - timedelta(hours=hours_ago),
                 )  # fmt: skip
 
 

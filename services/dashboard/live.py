@@ -1,4 +1,5 @@
-"""The live panels of one model: traffic per bucket and quality from feedback rolled over the last buckets."""
+"""The live panels of one model: traffic per bucket, quality from feedback rolled over the last buckets, and
+the champion's moves inside the same window, which both charts mark."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from closedloop.store import read_reactions
+from closedloop.store import AliasMove, read_reactions
 from models.recsys.reactions import COUNTS, list_outcomes
 from services.dashboard import queries
 from services.dashboard.timeseries import (
@@ -27,8 +28,11 @@ from services.dashboard.timeseries import (
 Counts = dict[int, tuple[float, ...]]  # bucket -> counts, summed over buckets before figures are taken
 
 
-def live_panel(session: Session, *, model: str, activity: queries.Activity) -> dict[str, Any] | None:
-    """Traffic and quality over the window ending at the newest prediction; None before any prediction."""
+def live_panel(
+    session: Session, *, model: str, activity: queries.Activity, moves: list[AliasMove]
+) -> dict[str, Any] | None:
+    """Traffic, quality and champion moves over the window ending at the newest prediction; None before any
+    prediction. `moves`: the model's alias moves, newest first (`closedloop.store.alias_history`)."""
     if activity.first is None or activity.last is None:
         return None
     window = choose_window(first=activity.first, last=activity.last)
@@ -47,7 +51,25 @@ def live_panel(session: Session, *, model: str, activity: queries.Activity) -> d
         "totals": dict(quality.figures(summed)) if feedback else None,
         "counts": dict(zip(quality.names, summed, strict=True)) if counts else None,
         "quality": rolling(window, counts, quality.figures) if feedback else None,
+        "champion_moves": champion_moves(moves, window),
     }
+
+
+def champion_moves(moves: list[AliasMove], window: Window) -> list[dict[str, Any]]:
+    """Where the champion alias moved (promotion, rollback, manual move) inside `window`, oldest first:
+    `t` in epoch seconds like the charts' x axis, `label` the version it moved to ("v3")."""
+    inside = [m for m in moves if m.alias == "champion" and window.since <= m.created_at <= window.until]
+    return [
+        {
+            "t": int(move.created_at.timestamp()),
+            "at": _iso(move.created_at),
+            "version": move.to_version,
+            "from_version": move.from_version,
+            "label": f"v{move.to_version}" if move.to_version else "removed",
+            "reason": move.reason,
+        }
+        for move in sorted(inside, key=lambda m: (m.created_at, m.id))
+    ]
 
 
 def _spam_counts(session: Session, window: Window, traffic: dict[int, int]) -> tuple[Counts, int]:

@@ -47,7 +47,7 @@ def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
     name = REGISTERED_MODELS[model]
     moves = alias_history(session, registered_model=name, limit=100)
     activity = queries.activity(session, model=model)
-    live = live_panel(session, model=model, activity=activity)
+    live = live_panel(session, model=model, activity=activity, moves=moves)
     return {
         "key": model,
         "title": TITLES[model],
