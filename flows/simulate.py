@@ -12,12 +12,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import httpx
 
-from closedloop.labeling import QueuePolicy
+from closedloop.labeling import deployed_policy, item_describer
 from closedloop.replay.annotators import CorpusTruth, SimulatedAnnotators
 from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.replay.users import Report, SimulatedUsers
@@ -183,21 +183,23 @@ def _send(api: _Api, tally: ReplayTally, prediction_id: str, report: Report, *, 
 class AnnotationDesk:
     """The demo's stand-in for annotators: every `every_s` seconds, the simulated annotators answer the
     queue items that have waited `replay_annotation_delay` seconds, from the corpus's own labels, through the
-    labeling kernel on the store at `settings.store_url` (the API's store)."""
+    labeling kernel on the store at `settings.store_url` (the API's store).
+
+    Its refills use the deployed policy and item describer (`closedloop.labeling.refill`), so the items
+    people see in the demo's `/label` look as they do in production: movies with title and user history.
+    """
 
     def __init__(self, model: str, settings: Settings, *, seed: int = 0, every_s: float = 10.0) -> None:
         if model == "spam":
             truth = CorpusTruth.spam(later_messages(settings))
         else:
             truth = CorpusTruth.recsys(later_ratings(settings))
-        policy = QueuePolicy(
-            batch_size=settings.labeling_batch_size,
-            random_share=settings.labeling_random_share,
-            window=settings.labeling_window,
-            seed=seed,
-        )
         self.annotators = SimulatedAnnotators(
-            truth, policy, delay_seconds=settings.replay_annotation_delay, seed=seed
+            truth,
+            replace(deployed_policy(settings), seed=seed),
+            describe=item_describer(settings, model),  # type: ignore[arg-type]
+            delay_seconds=settings.replay_annotation_delay,
+            seed=seed,
         )
         self.model, self.every_s = model, every_s
         self.store = open_store(settings.store_url)

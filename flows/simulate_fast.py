@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from closedloop.labeling import QueuePolicy
+from closedloop.labeling import QueuePolicy, item_describer
 from closedloop.replay.annotators import CorpusTruth, SimulatedAnnotators
 from closedloop.replay.loop import Policy, first_champion
 from closedloop.replay.prequential import recsys_chunk, spam_chunk, summarize
@@ -94,7 +94,9 @@ def _run(
         Policy(
             "loop_noisy", model, homes["loop_noisy"], champion, store=stores["loop_noisy"],
             users=SimulatedUsers(rate, noisy, seed=seed), candidate_name=name,
-            annotators=SimulatedAnnotators(truth, queue, seed=seed),
+            annotators=SimulatedAnnotators(
+                truth, queue, describe=item_describer(frozen_home, model), seed=seed  # type: ignore[arg-type]
+            ),
         ),
     ]  # fmt: skip
     bounds = np.array_split(np.arange(len(stream)), settings.replay_chunks)

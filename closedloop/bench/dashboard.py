@@ -46,8 +46,9 @@ CHUNK = 5_000
 def populate_store(store: Store, *, n: int, feedback_share: float = FEEDBACK_SHARE, seed: int = 0) -> int:
     """`n` predictions (70% spam, 30% recommendations) over the last day, a share with feedback; bulk inserts.
 
-    Spam feedback disagrees with the served decision 8% of the time; a recommendation with feedback gets a
-    click on one listed item. Returns the number of feedback events stored.
+    Spam feedback disagrees with the served decision 8% of the time; a recommendation with feedback gets one
+    or two reactions on its top five items, as users send them: mostly ratings (1-5 stars), some clicks and
+    dismissals. Returns the number of feedback events stored.
     """
     rng, now, stored = random.Random(seed), utcnow(), 0
     for start in range(0, n, CHUNK):
@@ -57,7 +58,7 @@ def populate_store(store: Store, *, n: int, feedback_share: float = FEEDBACK_SHA
             row = _spam_row(rng, i, at) if rng.random() < 0.7 else _recsys_row(rng, i, at)
             rows.append(row)
             if rng.random() < feedback_share:
-                events.append(_feedback(rng, row, at))
+                events += _feedback(rng, row, at)
         with store.session() as session:
             log_predictions(session, rows=rows)
             stored += len(store_feedback(session, events=events))
@@ -83,34 +84,48 @@ def _recsys_row(rng: random.Random, i: int, at: datetime) -> PredictionRecord:
     )  # fmt: skip
 
 
-def _feedback(rng: random.Random, row: PredictionRecord, at: datetime) -> FeedbackIn:
+def _feedback(rng: random.Random, row: PredictionRecord, at: datetime) -> list[FeedbackIn]:
     received = at + timedelta(seconds=30)
     if row.model == "spam":
         truth = row.output["is_spam"] != (rng.random() < 0.08)
         kind: FeedbackKind = "report_spam" if truth else "not_spam"
-        return FeedbackIn(event_id=f"e{row.id}", prediction_id=row.id, kind=kind, received_at=received)
-    item = rng.choice(row.output["items"][:3])
-    return FeedbackIn(
-        event_id=f"e{row.id}", prediction_id=row.id, kind="click", value=item, received_at=received
-    )
+        return [FeedbackIn(event_id=f"e{row.id}", prediction_id=row.id, kind=kind, received_at=received)]
+    events = []
+    for n, item in enumerate(rng.sample(row.output["items"][:5], rng.choice((1, 1, 2)))):
+        draw = rng.random()
+        value: Any = item  # click / dismiss: the item id
+        if draw < 0.7:
+            kind, value = "rating", {"item_id": item, "rating": rng.choice((1, 2, 3, 4, 4, 5, 5))}
+        else:
+            kind = "click" if draw < 0.9 else "dismiss"
+        events.append(
+            FeedbackIn(
+                event_id=f"e{row.id}-{n}", prediction_id=row.id, kind=kind, value=value, received_at=received
+            )
+        )
+    return events
 
 
 def record_gate_history(store: Store) -> None:
-    """Alias moves as the gate records them: a first champion, then a promotion with full evidence."""
+    """Alias moves as the gate records them: a first champion, then a promotion with full evidence; all
+    within the last day's traffic of `populate_store`, so the charts mark them."""
     bootstrap = {"estimate": 0.021, "ci_low": 0.008, "ci_high": 0.034, "confidence": 0.95, "n": 1200}
+    now = utcnow()
     spam = [
-        ("1", None, "promoted: first model, F1 0.942 >= 0.900", {"rule": "promoted", "holdout": {"n": 1200}}),
-        ("2", "1", "promoted: F1 +0.021 [0.008, 0.034], McNemar p=0.004",
+        (20, "1", None, "promoted: first model, F1 0.942 >= 0.900",
+         {"rule": "promoted", "holdout": {"n": 1200}}),
+        (7, "2", "1", "promoted: F1 +0.021 [0.008, 0.034], McNemar p=0.004",
          {"rule": "promoted", "metric": "f1",
           "holdout": {"n": 1200, "bootstrap": bootstrap, "mcnemar": {"p_value": 0.004, "b": 9, "c": 31}}}),
     ]  # fmt: skip
-    recsys = [("1", None, "promoted: first model, NDCG@10 0.312 >= 0.200", {"rule": "promoted"})]
+    recsys = [(16, "1", None, "promoted: first model, NDCG@10 0.312 >= 0.200", {"rule": "promoted"})]
     with store.session() as session:
         for name, moves in (("spam-filter", spam), ("recommender", recsys)):
-            for to, frm, reason, evidence in moves:
+            for hours_ago, to, frm, reason, evidence in moves:
                 record_alias_move(
                     session, registered_model=name, alias="champion", from_version=frm, to_version=to,
                     actor="retrain-flow", reason=reason, evidence=evidence,
+                    created_at=now - timedelta(hours=hours_ago),
                 )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 from mlflow import MlflowClient
 
 from closedloop.monitoring.publish import add_to_workspace, write_reports
-from closedloop.monitoring.quality import recsys_quality, spam_labels, spam_quality
+from closedloop.monitoring.quality import recsys_quality, recsys_reactions, spam_labels, spam_quality
 from closedloop.monitoring.reference import Reference, load_champion, recsys_reference, spam_reference
 from closedloop.monitoring.report import drift_report, drift_summary
 from closedloop.monitoring.window import current_window, recsys_frame, spam_frame, typical_k
@@ -55,7 +55,7 @@ def assess(
             settings, store, champion, n_current=len(predictions), k=typical_k(predictions)
         )
         current = recsys_frame(predictions, cast(InteractionProfile, reference.profile))
-        quality = recsys_quality(predictions)
+        quality = recsys_quality(predictions, recsys_reactions(predictions, store))
 
     threshold = settings.drift_share_threshold
     run = drift_report(

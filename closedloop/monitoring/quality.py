@@ -1,5 +1,6 @@
-"""Live model quality on the predictions that got an answer from reality: spam feedback or consensus labels,
-clicks on recommendations. Only the latest feedback per prediction is seen (`recent_predictions`)."""
+"""Live model quality on the predictions that got an answer from reality: for spam, the latest feedback per
+prediction (`recent_predictions`) or a consensus label; for recommendations, every reaction to a list
+(clicks, ratings, dismissals: `read_reactions`), so that one liked item among several ratings is a hit."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from closedloop.monitoring.window import spam_texts
-from closedloop.store import Store, read_training_labels, spam_subject_key
-from models.recsys.descriptors import click_ranking, hit_rate
+from closedloop.store import Store, read_reactions, read_training_labels, spam_subject_key
+from models.recsys.reactions import list_outcomes
+from models.recsys.reactions import quality as reaction_quality
 from models.spam.metrics import classification_report
 
 FEEDBACK_LABEL = {"report_spam": 1, "not_spam": 0}
@@ -48,18 +50,29 @@ def spam_quality(predictions: pd.DataFrame, labels: pd.Series) -> dict[str, floa
     return {name: value for name, value in quality.items() if value is not None}
 
 
-def recsys_quality(predictions: pd.DataFrame) -> dict[str, float | int]:
-    """ctr: share of lists whose latest feedback is a click; hit_rate: a click on one of the listed items;
-    click_mrr / click_ndcg: ranking quality on clicks (the clicked item's rank in its list, see
-    `click_ranking`); n_clicked: lists with a click; n_labeled: lists with any feedback."""
-    clicked = predictions["feedback_value"].where(predictions["feedback_kind"] == "click")
-    items = pd.Series([list(o.get("items", [])) for o in predictions["output"]], index=predictions.index)
-    quality = {
-        "ctr": _finite(float((predictions["feedback_kind"] == "click").mean())) if len(predictions) else None,
-        "hit_rate": _finite(hit_rate(items, clicked)),
-        **{f"click_{name}": _finite(value) for name, value in click_ranking(items, clicked).items()},
-        "n_clicked": int(clicked.notna().sum()),
-        "n_labeled": int(predictions["feedback_kind"].notna().sum()),
+def recsys_reactions(predictions: pd.DataFrame, store: Store) -> pd.DataFrame:
+    """Every reaction (`closedloop.store.REACTION_COLUMNS`) to the recommendation lists in `predictions`."""
+    first = predictions["created_at"].min()  # the window's oldest list: no reaction before it matters
+    with store.session() as session:
+        reactions = read_reactions(session, since=None if pd.isna(first) else first.to_pydatetime())
+    return reactions[reactions["prediction_id"].isin(predictions["prediction_id"])]
+
+
+def recsys_quality(predictions: pd.DataFrame, reactions: pd.DataFrame) -> dict[str, float | int]:
+    """hit_rate, mrr, ndcg of the first positive reaction over lists that got any reaction, ctr (share of
+    lists with a click), and the counts: n_lists served, n_answered (any reaction), n_hits (a positive
+    reaction on a listed item), n_clicked. See `models.recsys.reactions`; an undefined figure is left out."""
+    lists = pd.Series(
+        [list(o.get("items", [])) for o in predictions["output"]], index=predictions["prediction_id"]
+    )
+    counts = list_outcomes(lists, reactions).sum().to_dict()
+    figures = {name: _finite(v) for name, v in reaction_quality(counts).items() if v is not None}
+    quality: dict[str, float | int | None] = {
+        **figures,
+        "n_lists": len(lists),
+        "n_answered": int(counts["answered"]),
+        "n_hits": int(counts["hits"]),
+        "n_clicked": int(counts["clicked"]),
     }
     return {name: value for name, value in quality.items() if value is not None}
 

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from closedloop.labeling import (
+    Describe,
     ItemRecord,
     ItemUnavailable,
     QueuePolicy,
@@ -89,10 +90,15 @@ class AnnotationTally:
 
 @dataclass
 class SimulatedAnnotators:
-    """Two annotators who usually agree (each slips with probability `slip`) and one adjudicator."""
+    """Two annotators who usually agree (each slips with probability `slip`) and one adjudicator.
+
+    `describe` adds a movie's title and the user's history to queued recommendation items (see
+    `closedloop.labeling.item_describer`): people answer the same queue in the demo, and need to see them.
+    """
 
     truth: CorpusTruth
     policy: QueuePolicy
+    describe: Describe | None = None
     slip: float = 0.05
     delay_seconds: float = 0.0
     seed: int = 0
@@ -102,7 +108,7 @@ class SimulatedAnnotators:
 
     def work(self, session: Session, *, model: ModelName, budget: int | None = None) -> AnnotationTally:
         """Refill `model`'s queue, answer up to `budget` items older than `delay_seconds`, settle disputes."""
-        refill_queue(session, model=model, policy=self.policy)
+        refill_queue(session, model=model, policy=self.policy, describe=self.describe)
         annotators, adjudicator = self._accounts(session)
         tally = AnnotationTally()
         cutoff = datetime.now(UTC) - timedelta(seconds=self.delay_seconds)

@@ -12,10 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from closedloop.store import POSITIVE_STARS
 from closedloop.store.derivation import SPAM_VOTES
-
-# A wrong rating says the opposite: a liked movie (3-5 stars) rated 1, a disliked one (1-2) rated 5.
-POSITIVE_RATING = 3
 
 
 @dataclass(frozen=True)
@@ -63,8 +61,8 @@ class SimulatedUsers:
             if stars is None or self._rng.random() >= self.feedback_rate:
                 continue
             wrong = bool(self._rng.random() < self.wrong_share)
-            if wrong:
-                stars = 1 if stars >= POSITIVE_RATING else 5
+            if wrong:  # the opposite: a liked movie (3-5 stars) rated 1, a disliked one (1-2) rated 5
+                stars = 1 if stars >= POSITIVE_STARS else 5
             reports.append(
                 Report(kind="rating", value={"item_id": int(item), "rating": int(stars)}, wrong=wrong)
             )

@@ -33,6 +33,7 @@ from closedloop.store.interactions import (
 )
 from closedloop.store.migration import migrate
 from closedloop.store.predictions import get_prediction, log_predictions, recent_predictions
+from closedloop.store.reactions import POSITIVE_STARS, REACTION_COLUMNS, Reaction, reaction, read_reactions
 from closedloop.store.records import (
     KINDS_BY_MODEL,
     SOURCE_RANK,
@@ -57,6 +58,8 @@ from closedloop.store.subjects import recsys_subject_key, spam_subject_key
 
 __all__ = [
     "KINDS_BY_MODEL",
+    "POSITIVE_STARS",
+    "REACTION_COLUMNS",
     "SOURCE_RANK",
     "Alias",
     "AliasMove",
@@ -80,6 +83,7 @@ __all__ = [
     "ModelName",
     "PredictionNotFound",
     "PredictionRecord",
+    "Reaction",
     "Store",
     "StoreError",
     "Trust",
@@ -96,7 +100,9 @@ __all__ = [
     "make_engine",
     "migrate",
     "open_store",
+    "reaction",
     "read_interactions",
+    "read_reactions",
     "read_training_labels",
     "recent_predictions",
     "record_alias_move",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +22,13 @@ def record_alias_move(
     actor: str,
     reason: str,
     evidence: dict[str, Any] | None = None,
+    created_at: datetime | None = None,
 ) -> AliasMove:
     """Append one alias move and commit. `to_version=None` records that the alias was removed.
 
     `actor` is who or what moved it (a user, or a flow run id); `evidence` is the gate's verdict, metrics,
-    snapshot watermark, and whatever else a reader needs to trust the move later.
+    snapshot watermark, and whatever else a reader needs to trust the move later. `created_at` defaults to
+    now; set it only when recording history that happened earlier (fixtures, benchmarks).
     """
     if alias not in ("champion", "challenger"):
         raise ValueError(f"alias must be 'champion' or 'challenger', got {alias!r}")
@@ -38,6 +41,8 @@ def record_alias_move(
         reason=reason,
         evidence=evidence or {},
     )
+    if created_at is not None:
+        row.created_at = created_at
     session.add(row)
     try:
         session.flush()

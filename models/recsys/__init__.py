@@ -6,6 +6,7 @@
     popularity.py, ease.py, neural.py   PopularityRecommender, EASERecommender ("knn"), AutoencoderRecommender
     ensemble.py   BlendRecommender ("ensemble"): EASE + Mult-DAE scores, weight chosen on valid
     evaluate.py   fit_recommender / evaluate_recsys: select on valid, report on test
+    descriptors.py, reactions.py   monitoring: request descriptors; live quality from users' reactions
 
 Import from the submodules: this package imports nothing itself, so reading data never pays for torch.
 """

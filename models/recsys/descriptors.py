@@ -61,38 +61,3 @@ def describe_requests(requests: pd.DataFrame, profile: InteractionProfile) -> pd
         },
         columns=list(DESCRIPTORS),
     )
-
-
-def hit_rate(items: pd.Series, clicked: pd.Series) -> float:
-    """Share of recommendation lists whose clicked item is one of the recommended ones (NaN for none).
-
-    `items`: lists of recommended ids; `clicked`: the clicked item id per list, NaN/None where no click.
-    """
-    if len(items) == 0:
-        return float("nan")
-    hits = [
-        c is not None and not pd.isna(c) and int(c) in set(i) for i, c in zip(items, clicked, strict=True)
-    ]
-    return float(np.mean(hits))
-
-
-def click_ranking(items: pd.Series, clicked: pd.Series) -> dict[str, float]:
-    """Ranking quality on clicks: where in the served list the clicked item sat, over lists with a click.
-
-    `mrr`: mean of 1/rank (1 for the top item); `ndcg`: mean of 1/log2(rank + 1), the NDCG of a list with
-    one relevant item; a click on an item not in the list counts 0 for both. NaN when nothing was clicked.
-    """
-    ranks = [
-        list(i).index(int(c)) + 1 if int(c) in set(i) else 0
-        for i, c in zip(items, clicked, strict=True)
-        if c is not None and not pd.isna(c)
-    ]
-    if not ranks:
-        return {"mrr": float("nan"), "ndcg": float("nan")}
-    r = np.asarray(ranks, dtype=np.float64)  # (clicked lists,) 0 = not listed
-    listed = r > 0
-    gains = np.zeros_like(r)
-    gains[listed] = 1.0 / np.log2(r[listed] + 1.0)
-    reciprocal = np.zeros_like(r)
-    reciprocal[listed] = 1.0 / r[listed]
-    return {"mrr": float(reciprocal.mean()), "ndcg": float(gains.mean())}

@@ -1,20 +1,26 @@
-"""The dashboard's SELECTs: every one aggregates in SQL over an indexed time range, so a page costs a handful
-of grouped scans however many predictions the store holds.
+"""The dashboard's SELECTs, so a page costs a handful of indexed scans however many predictions the store
+holds: traffic and the spam filter's confusion counts aggregate in SQL, per bucket; the recommender's
+reacted lists come back row by row, bounded by their reactions (read and judged by
+`closedloop.store.read_reactions`), since whether a list is a hit depends on where the liked item sat.
 
 Buckets are whole multiples of `width` seconds since the epoch, computed by the database (`strftime` on
-SQLite, `extract(epoch ...)` on PostgreSQL); each function returns `{bucket: counts}`.
+SQLite, `extract(epoch ...)` on PostgreSQL).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pandas as pd
 from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from closedloop.store.tables import FeedbackEvent, Prediction
+
+ID_CHUNK = 5_000  # ids per IN (...): well under SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True)
@@ -74,32 +80,19 @@ def spam_confusion(session: Session, *, since: datetime, width: int) -> dict[int
     return {int(b): (int(tp), int(fp), int(fn), int(tn)) for b, tp, fp, fn, tn in session.execute(query)}
 
 
-def recsys_engagement(session: Session, *, since: datetime, width: int) -> dict[int, tuple[int, int, int]]:
-    """(lists shown, items shown, lists clicked) per bucket (clicks: on listed items, checked on write)."""
-    clicked = (
-        select(FeedbackEvent.prediction_id)
-        .where(FeedbackEvent.kind == "click", FeedbackEvent.prediction_id == Prediction.id)
-        .exists()
-    )
+def recsys_lists(session: Session, *, prediction_ids: Collection[str], width: int) -> pd.DataFrame:
+    """The recommendation lists `prediction_ids` (those that got a reaction): their bucket and items, indexed
+    by prediction_id. Row by row, but bounded by the reactions, like `spam_confusion` by the feedback."""
     bucket = _bucket(session, width)
-    query = (
-        select(bucket, func.count(), func.sum(_list_length(session)), _count(clicked))
-        .where(Prediction.model == "recsys", Prediction.created_at >= since)
-        .group_by(bucket)
-    )
-    return {int(b): (int(n), int(items or 0), int(hits)) for b, n, items, hits in session.execute(query)}
-
-
-def recsys_clicks(session: Session, *, since: datetime, width: int) -> dict[int, int]:
-    """Click events per bucket of the clicked prediction's time (the numerator of the click-through rate)."""
-    bucket = _bucket(session, width)
-    query = (
-        select(bucket, func.count())
-        .join(FeedbackEvent, FeedbackEvent.prediction_id == Prediction.id)
-        .where(Prediction.model == "recsys", Prediction.created_at >= since, FeedbackEvent.kind == "click")
-        .group_by(bucket)
-    )
-    return {int(b): int(n) for b, n in session.execute(query)}
+    rows: list[tuple[str, int, list[int]]] = []
+    ids = list(prediction_ids)
+    for start in range(0, len(ids), ID_CHUNK):
+        query = select(Prediction.id, bucket, Prediction.output).where(
+            Prediction.id.in_(ids[start : start + ID_CHUNK])
+        )
+        rows += [(i, int(b), list(output.get("items", []))) for i, b, output in session.execute(query)]
+    frame = pd.DataFrame(rows, columns=["prediction_id", "bucket", "items"])
+    return frame.set_index("prediction_id")
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -111,12 +104,6 @@ def _bucket(session: Session, width: int) -> ColumnElement[int]:
         seconds = cast(func.strftime("%s", Prediction.created_at), Integer)
         return cast(seconds / width, Integer)  # integer division on SQLite
     return cast(func.floor(func.extract("epoch", Prediction.created_at) / width), Integer)
-
-
-def _list_length(session: Session) -> ColumnElement[int]:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.json_array_length(Prediction.output, "$.items")
-    return func.jsonb_array_length(Prediction.output["items"])
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -16,15 +16,7 @@ from services.dashboard.deps import Sources
 from services.dashboard.gate import gate_history
 from services.dashboard.labeling import labeling_panel
 from services.dashboard.latency import latency_percentiles
-from services.dashboard.timeseries import (
-    RECSYS_METRICS,
-    SPAM_METRICS,
-    choose_window,
-    rolling,
-    series,
-    times,
-    total,
-)
+from services.dashboard.live import live_panel
 
 TITLES = {"spam": "Spam filter", "recsys": "Recommender"}
 REFRESH_SECONDS = 10
@@ -55,7 +47,7 @@ def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
     name = REGISTERED_MODELS[model]
     moves = alias_history(session, registered_model=name, limit=100)
     activity = queries.activity(session, model=model)
-    live = _live(session, model, activity) if activity.first and activity.last else None
+    live = live_panel(session, model=model, activity=activity, moves=moves)
     return {
         "key": model,
         "title": TITLES[model],
@@ -71,34 +63,6 @@ def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
         "drift": reports.drift(sources.settings, model=model),
         "learning_curve": reports.learning_curve(sources.settings, model=model),
         "labeling": labeling_panel(session, model=model),
-    }
-
-
-def _live(session: Session, model: str, activity: queries.Activity) -> dict[str, Any]:
-    assert activity.first is not None and activity.last is not None
-    window = choose_window(first=activity.first, last=activity.last)
-    traffic = queries.traffic(session, model=model, since=window.since, width=window.width)
-    counts: dict[int, tuple[int, ...]]
-    if model == "spam":
-        counts = dict(queries.spam_confusion(session, since=window.since, width=window.width))
-        metrics, feedback = SPAM_METRICS, sum(sum(c) for c in counts.values())
-    else:
-        engagement = queries.recsys_engagement(session, since=window.since, width=window.width)
-        clicks = queries.recsys_clicks(session, since=window.since, width=window.width)
-        counts = {b: (*e, clicks.get(b, 0)) for b, e in engagement.items()}
-        metrics, feedback = RECSYS_METRICS, sum(clicks.values())
-    summed = total(counts)
-    return {
-        "since": _iso(window.since),
-        "until": _iso(window.until),
-        "unit": window.unit,
-        "t": times(window),
-        "traffic": series(window, traffic),
-        "in_window": sum(traffic.values()),
-        "feedback": feedback,
-        "totals": {name: metric(summed) for name, metric in metrics.items()} if feedback else None,
-        "counts": summed,
-        "quality": rolling(window, counts, metrics) if feedback else None,
     }
 
 

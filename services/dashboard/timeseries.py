@@ -10,6 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from models.recsys.reactions import COUNTS
+from models.recsys.reactions import quality as reaction_quality
+
 WIDTHS = [(60, "minute"), (300, "5 minutes"), (900, "15 minutes"), (3600, "hour"), (21_600, "6 hours")]
 MAX_SPAN = timedelta(days=1)
 MAX_BUCKETS = 60
@@ -49,42 +52,45 @@ def series(window: Window, counts: Mapping[int, int]) -> list[int]:
     return [counts.get(b, 0) for b in window.buckets]
 
 
+Figures = Callable[[Sequence[float]], Mapping[str, float | None]]  # summed counts -> named figures
+
+
 def rolling(
-    window: Window,
-    counts: Mapping[int, Sequence[int]],
-    metrics: Mapping[str, Callable[[Sequence[int]], float | None]],
+    window: Window, counts: Mapping[int, Sequence[float]], figures: Figures
 ) -> dict[str, list[float | None]]:
-    """Per bucket, each metric over the counts of the last `ROLLING_BUCKETS` buckets (None: no data)."""
+    """Per bucket, the figures over the counts of the last `ROLLING_BUCKETS` buckets (None: no data)."""
     buckets = window.buckets
     width = len(next(iter(counts.values()), ()))
-    out: dict[str, list[float | None]] = {name: [] for name in metrics}
+    out: dict[str, list[float | None]] = {}
     for i in range(len(buckets)):
         recent = [counts[b] for b in buckets[max(0, i - ROLLING_BUCKETS + 1) : i + 1] if b in counts]
         summed = [sum(c[k] for c in recent) for k in range(width)]
-        for name, metric in metrics.items():
-            out[name].append(metric(summed) if recent else None)
+        for name, value in figures(summed).items():
+            out.setdefault(name, [None] * i).append(value if recent else None)
     return out
 
 
-def total(counts: Mapping[int, Sequence[int]]) -> list[int]:
+def total(counts: Mapping[int, Sequence[float]]) -> list[float]:
     """The counts summed over every bucket (the headline figures)."""
     rows = list(counts.values())
     return [sum(row[k] for row in rows) for k in range(len(rows[0]))] if rows else []
 
 
-def ratio(num: int, den: int) -> float | None:
+def ratio(num: float, den: float) -> float | None:
     return num / den if den else None
 
 
-SPAM_METRICS: dict[str, Callable[[Sequence[int]], float | None]] = {
-    # counts: (tp, fp, fn, tn)
-    "f1": lambda c: ratio(2 * c[0], 2 * c[0] + c[1] + c[2]),
-    "precision": lambda c: ratio(c[0], c[0] + c[1]),
-    "recall": lambda c: ratio(c[0], c[0] + c[2]),
-    "fpr": lambda c: ratio(c[1], c[1] + c[3]),
-}
-RECSYS_METRICS: dict[str, Callable[[Sequence[int]], float | None]] = {
-    # counts: (lists, items shown, lists clicked, clicks)
-    "hit_rate": lambda c: ratio(c[2], c[0]),
-    "ctr": lambda c: ratio(c[3], c[1]),
-}
+def spam_figures(c: Sequence[float]) -> dict[str, float | None]:
+    """counts (tp, fp, fn, tn) -> f1, precision, recall, fpr."""
+    tp, fp, fn, tn = c
+    return {
+        "f1": ratio(2 * tp, 2 * tp + fp + fn),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, tp + fn),
+        "fpr": ratio(fp, fp + tn),
+    }
+
+
+def recsys_figures(c: Sequence[float]) -> dict[str, float | None]:
+    """counts in the order of `models.recsys.reactions.COUNTS` -> hit_rate, mrr, ndcg, ctr (as monitoring)."""
+    return reaction_quality(dict(zip(COUNTS, c, strict=True)))

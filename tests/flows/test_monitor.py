@@ -21,7 +21,14 @@ from closedloop.cli.app import app
 from closedloop.monitoring.report import drift_report, drift_summary
 from closedloop.packaging import load_wrapper, log_spam_model
 from closedloop.settings import Settings
-from closedloop.store import FeedbackIn, PredictionRecord, log_predictions, open_store, record_feedback
+from closedloop.store import (
+    FeedbackIn,
+    FeedbackKind,
+    PredictionRecord,
+    log_predictions,
+    open_store,
+    record_feedback,
+)
 from flows.monitor import monitor
 from models.redaction import redact_pii
 from models.spam.baseline import TfidfLogisticSpamModel
@@ -192,7 +199,7 @@ def test_cli_on_an_empty_store_says_what_to_do(home: Path):
     assert "Traceback" not in result.output
 
 
-def test_recsys_monitoring_reads_clicks_and_recommendation_drift(recsys_home: Settings):
+def test_recsys_monitoring_reads_every_reaction_and_recommendation_drift(recsys_home: Settings):
     from closedloop.packaging import log_recommender
     from models.recsys.popularity import PopularityRecommender
 
@@ -217,11 +224,22 @@ def test_recsys_monitoring_reads_clicks_and_recommendation_drift(recsys_home: Se
             )
             for i in range(60)
         ]
+        # Lists 0-14 get a click on item 2 (rank 2); 15-19 a 4-star rating on item 3 (rank 3), then 1 star on
+        # item 1 (the latest feedback is negative, the list is still a hit); 20-24 two stars on item 2 and
+        # 25-29 a dismiss of item 1 (answered, no hit); 30-59 nothing.
+        reactions: list[tuple[int, FeedbackKind, Any]] = [(i, "click", 2) for i in range(15)]
+        for i in range(15, 20):
+            reactions += [
+                (i, "rating", {"item_id": 3, "rating": 4}),
+                (i, "rating", {"item_id": 1, "rating": 1}),
+            ]
+        reactions += [(i, "rating", {"item_id": 2, "rating": 2}) for i in range(20, 25)]
+        reactions += [(i, "dismiss", 1) for i in range(25, 30)]
         with store.session() as session:
             log_predictions(session, rows=rows)
-            for record in rows[:15]:
+            for i, kind, value in reactions:
                 event = FeedbackIn(
-                    event_id=uuid.uuid4().hex, prediction_id=record.id, kind="click", value=2, actor="u"
+                    event_id=uuid.uuid4().hex, prediction_id=rows[i].id, kind=kind, value=value, actor="u"
                 )
                 record_feedback(session, event=event)
     finally:
@@ -230,10 +248,12 @@ def test_recsys_monitoring_reads_clicks_and_recommendation_drift(recsys_home: Se
     result = monitor(model="recsys")
     assert result.skipped is None
     quality = result.summary["quality"]
-    assert quality["n_labeled"] == 15 and quality["ctr"] == 0.25 and quality["hit_rate"] == 0.25
-    # Every click went to item 2, second in its list: reciprocal rank 1/2, NDCG 1/log2(3).
-    assert quality["n_clicked"] == 15 and quality["click_mrr"] == 0.5
-    assert quality["click_ndcg"] == pytest.approx(1 / math.log2(3))
+    counts = {k: quality[k] for k in ("n_lists", "n_answered", "n_hits", "n_clicked")}
+    assert counts == {"n_lists": 60, "n_answered": 30, "n_hits": 20, "n_clicked": 15}
+    assert quality["ctr"] == 0.25 and quality["hit_rate"] == pytest.approx(20 / 30)
+    # Reciprocal rank 1/2 for the clicks, 1/3 for the liked third items, 0 for the ten lists without a hit.
+    assert quality["mrr"] == pytest.approx((15 / 2 + 5 / 3) / 30)
+    assert quality["ndcg"] == pytest.approx((15 / math.log2(3) + 5 / math.log2(4)) / 30)
     columns = result.summary["drift"]["columns"]
     assert set(columns) == {"user_requests", "user_history", "item_popularity", "top_score", "mean_score"}
     assert columns["user_history"]["drifted"]  # training users asked in the reference, strangers now

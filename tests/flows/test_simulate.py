@@ -26,13 +26,14 @@ from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.packaging import log_recommender, log_spam_model
 from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.settings import Settings
-from closedloop.store import open_store, spam_subject_key
-from closedloop.store.tables import ConsensusLabel, FeedbackEvent, Prediction
+from closedloop.store import log_predictions, open_store, spam_subject_key
+from closedloop.store.tables import ConsensusLabel, FeedbackEvent, LabelingItem, Prediction
 from flows.simulate import AnnotationDesk, ReplayOptions, replay
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from services.api import create_app
 from tests.factories import grouplens_zip, synthetic_spam_corpus
+from tests.kernel.store.factories import recsys_prediction
 
 
 def first_champions(settings: Settings) -> None:
@@ -228,6 +229,32 @@ def test_annotators_answer_the_queue_while_traffic_flows(replay_home: Path, api:
         for s, b, y in zip(later["subject"], later["body"], later["label"], strict=True)
     }
     assert sum(truth[label.subject_key] == label.label for label in labels) >= 0.8 * len(labels)
+
+
+def test_the_desks_refill_shows_movie_titles_and_the_users_history(tmp_path: Path):
+    """The demo's annotators refill the queue as deployed: a movie item carries its title and the user's
+    newest ratings, for the people who answer the same queue in `/label`."""
+    settings = Settings(
+        home=tmp_path / "home", base_fraction=0.4, labeling_random_share=1.0, replay_annotation_delay=3600.0
+    )
+    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml.zip", n_users=4, n_items=6))
+    store = open_store(settings.store_url)
+    try:
+        with store.session() as session:
+            log_predictions(session, rows=[recsys_prediction(user_id=1, items=(3, 4))])
+    finally:
+        store.close()
+    desk = AnnotationDesk("recsys", settings, every_s=0.0)
+    try:
+        assert desk.maybe_work() == 0  # nothing has waited an hour: the desk only refilled
+        with desk.store.session() as session:
+            subjects = {s["item_id"]: s for s in session.scalars(select(LabelingItem.subject))}
+    finally:
+        desk.close()
+    assert set(subjects) == {3, 4}
+    assert subjects[3]["title"].startswith("Movie 3") and subjects[4]["title"].startswith("Movie 4")
+    history = subjects[3]["history"]
+    assert history and all(h["title"].startswith(f"Movie {h['item_id']}") for h in history)
 
 
 def test_a_message_the_api_refuses_is_counted_and_skipped(replay_home: Path):

@@ -12,13 +12,7 @@ import pytest
 from models.recsys.descriptors import (
     DESCRIPTORS as RECSYS_DESCRIPTORS,
 )
-from models.recsys.descriptors import (
-    click_ranking,
-    describe_requests,
-    hit_rate,
-    interaction_profile,
-    reference_users,
-)
+from models.recsys.descriptors import describe_requests, interaction_profile, reference_users
 from models.spam.descriptors import DESCRIPTORS, describe_text, describe_texts, text_profile, url_domains
 
 PROFILE = text_profile(["meeting notes for the build", "see https://lists.example.org/archive"])
@@ -81,19 +75,3 @@ def test_reference_users_follow_training_activity():
     shares = pd.Series(users).value_counts(normalize=True)
     assert shares[1] == pytest.approx(0.5, abs=0.03)  # user 1 has half of the interactions
     assert set(users) <= {1, 2, 3}
-
-
-def test_hit_rate_counts_clicks_on_listed_items():
-    items = pd.Series([[1, 2], [3], [4], [5]])
-    clicked = pd.Series([2, None, 7, np.nan], dtype=object)
-    assert hit_rate(items, clicked) == 0.25
-    assert math.isnan(hit_rate(pd.Series([], dtype=object), pd.Series([], dtype=object)))
-
-
-def test_click_ranking_scores_where_the_clicked_item_sat():
-    items = pd.Series([[1, 2, 3], [3, 4], [5, 6], [7]])
-    clicked = pd.Series([1, 4, 9, None], dtype=object)  # rank 1, rank 2, not listed, no click
-    ranking = click_ranking(items, clicked)
-    assert ranking["mrr"] == pytest.approx((1 + 1 / 2 + 0) / 3)
-    assert ranking["ndcg"] == pytest.approx((1 + 1 / math.log2(3) + 0) / 3)
-    assert all(math.isnan(v) for v in click_ranking(pd.Series([[1]]), pd.Series([None])).values())

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Histogram
+from sqlalchemy import func, select
 
 from closedloop.bench.dashboard import (
     free_port,
@@ -19,10 +22,12 @@ from closedloop.bench.dashboard import (
 )
 from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.settings import Settings
-from closedloop.store import open_store, recent_predictions, record_alias_move
+from closedloop.store import open_store, recent_predictions, record_alias_move, record_feedback
+from closedloop.store.tables import FeedbackEvent, Prediction
 from services.api import create_app
 from services.dashboard.curves import learning_curve_chart
 from services.dashboard.latency import latency_percentiles
+from tests.kernel.store.factories import feedback, logged, recsys_prediction
 
 EMPTY_STATES = [
     "no champion yet",
@@ -132,6 +137,102 @@ def test_populated_store_shows_values(populated: Settings) -> None:
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;bob&lt;/b&gt;" in page
     assert panels.lstrip().startswith('<p class="generated"') and "chart-data" in panels
+
+
+def test_recommender_quality_counts_every_reaction_like_a_row_level_read(populated: Settings) -> None:
+    with dashboard_client(populated) as client:
+        live = client.get("/dashboard/api/summary").json()["models"][1]["live"]
+    store = open_store(populated.store_url)
+    with store.session() as session:
+        rows = session.execute(
+            select(Prediction.id, Prediction.output, FeedbackEvent.kind, FeedbackEvent.value).join(
+                FeedbackEvent, FeedbackEvent.prediction_id == Prediction.id
+            )
+        ).all()
+        served = session.scalar(select(func.count()).where(Prediction.model == "recsys"))
+    store.close()
+    # The rules, spelled out once more: clicks and 3+ stars are positive, 1-2 stars and dismissals negative.
+    answered: dict[str, list[int]] = {}
+    clicked: set[str] = set()
+    for pid, output, kind, value in rows:
+        if kind not in ("click", "rating", "dismiss"):
+            continue
+        liked = kind == "click" or (kind == "rating" and value["rating"] >= 3)
+        item = value["item_id"] if kind == "rating" else value
+        ranks = answered.setdefault(pid, [])
+        if liked:
+            ranks.append(output["items"].index(item) + 1)
+        if kind == "click":
+            clicked.add(pid)
+    first = [min(ranks) for ranks in answered.values() if ranks]
+    assert 0 < len(first) < len(answered)  # the fixture holds lists with a hit and answered lists without
+    assert live["feedback"] == len(answered) and sum(live["traffic"]) == served
+    totals = live["totals"]
+    assert totals["hit_rate"] == pytest.approx(len(first) / len(answered))
+    assert totals["mrr"] == pytest.approx(sum(1 / r for r in first) / len(answered))
+    assert totals["ndcg"] == pytest.approx(sum(1 / math.log2(r + 1) for r in first) / len(answered))
+    assert totals["ctr"] == pytest.approx(len(clicked) / served)
+    assert set(live["quality"]) == {"hit_rate", "mrr", "ndcg", "ctr"}
+
+
+def test_summary_marks_champion_moves_inside_the_window(quiet_settings: Settings) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    store = open_store(quiet_settings.store_url)
+    try:
+        with store.session() as session:
+            lists = logged(
+                session,
+                *[
+                    recsys_prediction(items=(1, 2, 3), created_at=now - timedelta(hours=h))
+                    for h in (9, 5, 2, 1, 0)
+                ],
+            )
+            liked_second = [("rating", {"item_id": 2, "rating": 5}), ("rating", {"item_id": 1, "rating": 1})]
+            for prediction, answers in zip(
+                lists,
+                [
+                    liked_second,
+                    [("rating", {"item_id": 3, "rating": 2})],
+                    [("dismiss", 1)],
+                    [("click", 1)],
+                    [],
+                ],
+                strict=True,
+            ):
+                for kind, value in answers:
+                    record_feedback(session, event=feedback(prediction, kind=kind, value=value))
+            moves = [
+                ("champion", "2", 26),
+                ("champion", "3", 6),
+                ("challenger", "4", 4),
+                ("champion", "4", 3),
+            ]
+            for alias, version, hours_ago in moves:
+                record_alias_move(
+                    session, registered_model="recommender", alias=alias, from_version=None,
+                    to_version=version, actor="test", reason=f"to v{version}",
+                    created_at=now - timedelta(hours=hours_ago),
+                )  # fmt: skip
+    finally:
+        store.close()
+    with dashboard_client(quiet_settings) as client:
+        summary = client.get("/dashboard/api/summary").json()
+        page = client.get("/dashboard").text
+    spam, recsys = summary["models"]
+    assert spam["live"] is None
+    live = recsys["live"]
+    # v2 moved before the first prediction, left of the chart; a challenger move is no champion move.
+    marks = [(m["t"], m["label"], m["version"]) for m in live["champion_moves"]]
+    at = [int((now - timedelta(hours=h)).timestamp()) for h in (6, 3)]
+    assert marks == [(at[0], "v3", "3"), (at[1], "v4", "4")]
+    assert live["t"][0] <= at[0] < at[1] <= live["t"][-1] + 3600
+    embedded = re.search(r'class="chart-data" data-model="recsys">(.*?)</script>', page)
+    assert embedded and json.loads(embedded[1])["live"]["champion_moves"] == live["champion_moves"]
+    # Rating feedback: a 5-star second item is a hit at rank 2 despite a later 1-star; 2 stars and a
+    # dismiss answer without a hit; a click on the first item is a hit at rank 1.
+    assert live["feedback"] == 4
+    assert live["totals"] == {"hit_rate": 0.5, "mrr": (1 / 2 + 1) / 4, "ndcg": pytest.approx(
+        (1 / math.log2(3) + 1) / 4), "ctr": 0.2}  # fmt: skip
 
 
 def test_reports_are_served_only_from_inside_reports(populated: Settings) -> None:

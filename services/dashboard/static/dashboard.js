@@ -2,7 +2,9 @@
 (function () {
   "use strict";
   const COLORS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2"];
-  const LABELS = { f1: "F1", precision: "precision", recall: "recall", fpr: "FPR", hit_rate: "hit rate", ctr: "CTR" };
+  const LABELS = {
+    f1: "F1", precision: "precision", recall: "recall", fpr: "FPR", hit_rate: "hit rate", mrr: "MRR", ndcg: "NDCG", ctr: "CTR",
+  };
   let charts = [];
 
   function size(el) {
@@ -17,17 +19,64 @@
     return line(label, i, Object.assign({ paths: function () { return null; }, points: { show: true, size: 7 } }, extra));
   }
 
+  // Champion moves as dashed vertical lines labelled with the version ("v3"): elements in the plot's overlay,
+  // placed on every redraw, so a test (or a person with devtools) can find them as `.champion-marker`.
+  function championMarkers(moves) {
+    let marks = null;
+
+    function create(u) {
+      return moves.map(function (move, i) {
+        const mark = document.createElement("div");
+        mark.className = "champion-marker" + (i % 2 ? " lower" : "");
+        mark.dataset.version = move.version || "";
+        mark.dataset.t = String(move.t);
+        const label = document.createElement("span");
+        label.textContent = move.label;
+        label.title = "champion → " + move.label + " at " + move.at + (move.reason ? ": " + move.reason : "");
+        mark.appendChild(label);
+        u.over.appendChild(mark);
+        return mark;
+      });
+    }
+
+    function place(u) {
+      marks = marks || create(u);
+      const width = u.over.clientWidth;
+      marks.forEach(function (mark, i) {
+        const t = moves[i].t;
+        const x = u.valToPos(t, "x");
+        mark.hidden = !(t >= u.scales.x.min && t <= u.scales.x.max);
+        mark.style.left = x + "px";
+        mark.classList.toggle("flip", x > width - 48);  // keep the label inside the plot
+      });
+    }
+
+    return { hooks: { ready: [place], draw: [place] } };
+  }
+
+  // The x axis reaches the newest move even when it falls after the last bucket's start.
+  function withMoves(live, opts) {
+    const moves = live.champion_moves || [];
+    const last = moves.reduce(function (m, move) { return Math.max(m, move.t); }, -Infinity);
+    opts.plugins = [championMarkers(moves)];
+    opts.scales = Object.assign({}, opts.scales, {
+      x: { time: true, range: function (u, min, max) { return [min, Math.max(max, last)]; } },
+    });
+    return opts;
+  }
+
   function qualityChart(el, live) {
     const names = Object.keys(live.quality);
     const series = [{}].concat(names.map(function (n, i) { return line(LABELS[n] || n, i); }));
     const data = [live.t].concat(names.map(function (n) { return live.quality[n]; }));
-    return new uPlot(Object.assign(size(el), { series: series, scales: { y: { range: [0, 1] } } }), data, el);
+    const opts = withMoves(live, Object.assign(size(el), { series: series, scales: { y: { range: [0, 1] } } }));
+    return new uPlot(opts, data, el);
   }
 
   function trafficChart(el, live) {
     const bars = uPlot.paths.bars({ size: [0.8, 40] });
     const series = [{}, line("predictions per " + el.dataset.unit, 0, { paths: bars, fill: "#93c5fd" })];
-    return new uPlot(Object.assign(size(el), { series: series }), [live.t, live.traffic], el);
+    return new uPlot(withMoves(live, Object.assign(size(el), { series: series })), [live.t, live.traffic], el);
   }
 
   function curveChart(el, curve) {
