@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from mlflow import MlflowClient
 
+from closedloop import clock
 from closedloop.gate import GateDecision
 from closedloop.registry import list_versions
 
@@ -35,20 +36,22 @@ def decision_tags(
     compared against, so a reader sees what the verdict rests on without downloading the artifact.
     """
     evidence = decision.evidence
-    holdout = evidence.get("holdout", {})
-    bootstrap = holdout.get("bootstrap") or {}
-    mcnemar = holdout.get("mcnemar") or {}
+    # The headline is the slice that decided: the recent window, or the holdout for a first model.
+    primary = evidence.get(evidence.get("primary", "holdout"), {})
+    bootstrap = primary.get("bootstrap") or {}
+    mcnemar = primary.get("mcnemar") or {}
     tags = {
         "gate.decision": "promote" if decision.promote else "refuse",
         "gate.rule": str(evidence.get("rule", "")),
         "gate.reason": decision.reason[:5000],
-        "gate.decided_at": (decided_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "gate.decided_at": (decided_at or clock.now()).isoformat(timespec="seconds"),
         "gate.metrics": json.dumps(
             {
                 "metric": evidence.get("metric"),
-                "n": holdout.get("n"),
-                "challenger": holdout.get("challenger") or {},
-                "champion": holdout.get("champion") or {},
+                "slice": evidence.get("primary", "holdout"),
+                "n": primary.get("n"),
+                "challenger": primary.get("challenger") or {},
+                "champion": primary.get("champion") or {},
                 "champion_version": champion_version,
             },
             default=str,

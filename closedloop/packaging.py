@@ -4,6 +4,7 @@ serving needs beside it (the spam threshold; the movie catalogue), so one artefa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import mlflow
@@ -57,12 +58,31 @@ class RecommenderModel(PythonModel):
         self.titles = titles
 
     def recommend(
-        self, user_id: int, k: int, *, exclude_seen: bool = True
+        self,
+        user_id: int,
+        k: int,
+        *,
+        exclude_seen: bool = True,
+        history: Iterable[int] = (),
+        negatives: Iterable[int] = (),
     ) -> tuple[list[int], list[float], bool]:
-        cold_start = not bool(self.estimator.users_.contains(np.asarray([user_id]))[0])
-        ids, scores = self.estimator.recommend(int(user_id), k, exclude_seen=exclude_seen)
-        keep = ids >= 0
-        return [int(i) for i in ids[keep]], [float(s) for s in scores[keep]], cold_start
+        """Top `k` (item ids, scores, cold_start) for a user, ranked from their *current* history: what they
+        had in training, plus `history` (items they liked since, e.g. logged interactions), minus
+        `negatives` (items they turned down). With `exclude_seen` no item of either kind comes back.
+        `cold_start` means there was no history at all, so the popular items were served."""
+        estimator = self.estimator
+        rows, known = estimator.users_.lookup(np.asarray([user_id]))
+        trained: set[int] = set()
+        if known[0]:
+            columns = estimator.interactions_[int(rows[0])].indices
+            trained = {int(i) for i in estimator.items_.ids[columns]}
+        turned_down = set(negatives)
+        liked = (trained | set(history)) - turned_down
+        matrix = estimator.history_matrix([liked])  # (1, items)
+        exclude = estimator.history_matrix([liked | turned_down | trained]) if exclude_seen else None
+        ids, scores = estimator.recommend_histories(matrix, k, exclude=exclude)
+        keep = ids[0] >= 0
+        return [int(i) for i in ids[0][keep]], [float(s) for s in scores[0][keep]], matrix.nnz == 0
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
@@ -93,6 +113,15 @@ def log_recommender(
     return _log(
         RecommenderModel(estimator, titles), pd.DataFrame({"user_id": [1], "k": [10]}), registered_name
     )
+
+
+def log_wrapper(
+    wrapper: SpamFilterModel | RecommenderModel, *, registered_name: str | None
+) -> mlflow.models.model.ModelInfo:
+    """Log (and optionally register) a serving wrapper under the active run."""
+    if isinstance(wrapper, SpamFilterModel):
+        return log_spam_model(wrapper.estimator, wrapper.threshold, registered_name=registered_name)
+    return log_recommender(wrapper.estimator, wrapper.titles, registered_name=registered_name)
 
 
 def _log(

@@ -1,19 +1,22 @@
-"""The gate applied to real models: score the challenger and the champion on the same holdout and recent
-slice, decide, and record the evidence."""
+"""The gate applied to real models: score the challenger and the champion on the same window (the newest
+labelled traffic neither trained on) and base-period holdout, and decide."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from closedloop.candidates import Candidate, ranking_report, spam_decisions
+from closedloop.candidates import Candidate, spam_decisions
 from closedloop.datasets.recsys import RecsysSnapshot
 from closedloop.datasets.spam import SpamSnapshot
-from closedloop.gate import GateDecision, GatePolicy, SpamPredictions, decide_recsys, decide_spam
+from closedloop.gate import BinaryOutcomes, Floor, GateDecision, GatePolicy, UnitScores, decide
 from closedloop.packaging import RecommenderModel, SpamFilterModel
 from closedloop.settings import Settings
+from models.recsys.metrics import evaluate_from_histories
+
+K = 10
+NDCG = "ndcg_at_10"
+PAIR = ["user_id", "item_id"]
 
 
 def gate_policy(settings: Settings) -> GatePolicy:
@@ -23,71 +26,102 @@ def gate_policy(settings: Settings) -> GatePolicy:
         fpr_tolerance=settings.gate_fpr_tolerance,
         n_bootstrap=settings.gate_n_bootstrap,
         seed=settings.seed,
-        min_recent=settings.gate_min_recent,
-        spam_floor_f1=settings.gate_floor_spam_f1,
-        spam_floor_fpr=settings.gate_floor_spam_fpr,
-        recsys_floor_ndcg=settings.gate_floor_recsys_ndcg,
+        min_window=settings.gate_min_window,
     )
+
+
+def spam_floors(settings: Settings) -> list[Floor]:
+    return [
+        Floor("f1", at_least=settings.gate_floor_spam_f1),
+        Floor("fpr", at_most=settings.gate_floor_spam_fpr),
+    ]
 
 
 def judge_spam(
-    candidate: Candidate, champion: SpamFilterModel | None, snapshot: SpamSnapshot, policy: GatePolicy
+    candidate: Candidate,
+    champion: SpamFilterModel | None,
+    snapshot: SpamSnapshot,
+    policy: GatePolicy,
+    *,
+    floors: list[Floor],
+    shadow: pd.DataFrame | None = None,
 ) -> GateDecision:
-    """Compare binary decisions on the fixed holdout and on the recent labeled slice."""
+    """Compare binary decisions on the window (plus labelled shadow traffic) and on the base holdout.
+
+    `shadow` holds live predictions that the champion served and this challenger shadow-scored, since
+    labelled: columns `text`, `label`, `champion`, `challenger` (decisions). A text already in the window
+    counts once.
+    """
     assert candidate.threshold is not None
-    holdout_texts, y_holdout = snapshot.holdout["text"].tolist(), snapshot.holdout["label"].to_numpy()
-    recent_texts, y_recent = snapshot.recent["text"].tolist(), snapshot.recent["label"].to_numpy()
 
-    def predictions(model: Any, threshold: float, texts: list[str], y: np.ndarray) -> SpamPredictions | None:
-        if len(texts) == 0:
-            return None
-        return SpamPredictions(y_true=y, y_pred=spam_decisions(model, threshold, texts))
+    def outcomes(texts: list[str], y: np.ndarray) -> BinaryOutcomes:
+        new = spam_decisions(candidate.estimator, candidate.threshold or 0.5, texts)
+        old = None if champion is None else spam_decisions(champion.estimator, champion.threshold, texts)
+        return BinaryOutcomes(y_true=y.astype(bool), challenger=new, champion=old)
 
-    challenger = predictions(candidate.estimator, candidate.threshold, holdout_texts, y_holdout)
-    recent_challenger = predictions(candidate.estimator, candidate.threshold, recent_texts, y_recent)
-    assert challenger is not None
+    holdout = outcomes(snapshot.holdout["text"].tolist(), snapshot.holdout["label"].to_numpy())
     if champion is None:
-        return decide_spam(challenger=challenger, champion=None, policy=policy)
-    return decide_spam(
-        challenger=challenger,
-        champion=predictions(champion.estimator, champion.threshold, holdout_texts, y_holdout),
-        recent_challenger=recent_challenger,
-        recent_champion=predictions(champion.estimator, champion.threshold, recent_texts, y_recent),
-        policy=policy,
+        return decide(metric="f1", holdout=holdout, floors=floors, policy=policy)
+    window_texts = snapshot.window["text"].tolist()
+    y_window = snapshot.window["label"].to_numpy()
+    window = outcomes(window_texts, y_window) if window_texts else None
+    if shadow is not None and len(shadow):
+        extra = shadow[~shadow["text"].isin(set(window_texts))]
+        window = _pooled(window, extra)
+    decision = decide(metric="f1", holdout=holdout, window=window, floors=floors, policy=policy)
+    decision.evidence["window_sources"] = {
+        "backtest": len(window_texts),
+        "shadow": 0 if shadow is None else int(len(shadow) - shadow["text"].isin(set(window_texts)).sum()),
+    }
+    return decision
+
+
+def _pooled(window: BinaryOutcomes | None, shadow: pd.DataFrame) -> BinaryOutcomes | None:
+    if shadow.empty:
+        return window
+    parts = [] if window is None else [(window.y_true, window.challenger, window.champion)]
+    parts.append(
+        (
+            shadow["label"].to_numpy().astype(bool),
+            shadow["challenger"].to_numpy().astype(bool),
+            shadow["champion"].to_numpy().astype(bool),
+        )
     )
+    y, new, old = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    return BinaryOutcomes(y_true=y, challenger=new, champion=old)
+
+
+def recsys_floors(settings: Settings) -> list[Floor]:
+    return [Floor(NDCG, at_least=settings.gate_floor_recsys_ndcg)]
 
 
 def judge_recsys(
-    candidate: Candidate, champion: RecommenderModel | None, snapshot: RecsysSnapshot, policy: GatePolicy
+    candidate: Candidate,
+    champion: RecommenderModel | None,
+    snapshot: RecsysSnapshot,
+    policy: GatePolicy,
+    *,
+    floors: list[Floor],
 ) -> GateDecision:
-    """Compare per-user NDCG@10 on the holdout and recent slice, over users both models can rank."""
-    if champion is None:
-        ndcg = _per_user(candidate.estimator, snapshot, snapshot.holdout)
-        return decide_recsys(challenger_ndcg=ndcg["ndcg@10"].to_numpy(), champion_ndcg=None, policy=policy)
+    """Compare per-user NDCG@10 on the window and on the holdout. Both models rank each user from the same
+    history (the snapshot's, folded in), so only what each learned differs, not what each was shown."""
+    train, valid = snapshot.train[PAIR], snapshot.valid[PAIR]
 
-    def paired(test: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
-        both = test[
-            candidate.estimator.users_.contains(test["user_id"].to_numpy())
-            & champion.estimator.users_.contains(test["user_id"].to_numpy())
-        ]
-        if both.empty:
-            return None, None
-        a = _per_user(candidate.estimator, snapshot, both).set_index("user_id")["ndcg@10"]
-        b = _per_user(champion.estimator, snapshot, both).set_index("user_id")["ndcg@10"]
-        return a.to_numpy(), b.reindex(a.index).to_numpy()
+    def scores(relevant: pd.DataFrame, seen: pd.DataFrame) -> UnitScores | None:
+        if relevant.empty:
+            return None
+        history = train[train["user_id"].isin(relevant["user_id"])]
+        new = evaluate_from_histories(candidate.estimator, history=history, relevant=relevant, seen=seen)
+        old = None
+        if champion is not None:
+            old = evaluate_from_histories(champion.estimator, history=history, relevant=relevant, seen=seen)
+        return UnitScores(
+            challenger=new.per_user[f"ndcg@{K}"].to_numpy(),
+            champion=None if old is None else old.per_user[f"ndcg@{K}"].to_numpy(),
+        )
 
-    challenger_ndcg, champion_ndcg = paired(snapshot.holdout)
-    if challenger_ndcg is None:
-        raise ValueError("no holdout user is known to both the challenger and the champion")
-    recent_challenger, recent_champion = paired(snapshot.recent) if len(snapshot.recent) else (None, None)
-    return decide_recsys(
-        challenger_ndcg=challenger_ndcg,
-        champion_ndcg=champion_ndcg,
-        recent_challenger_ndcg=recent_challenger,
-        recent_champion_ndcg=recent_champion,
-        policy=policy,
-    )
-
-
-def _per_user(model: Any, snapshot: RecsysSnapshot, test: pd.DataFrame) -> pd.DataFrame:
-    return ranking_report(model, snapshot.train, test, exclude=[snapshot.valid]).per_user
+    holdout = scores(snapshot.holdout[PAIR], valid)
+    if holdout is None:
+        raise ValueError("the recommender snapshot has an empty holdout")
+    window = scores(snapshot.window[PAIR], snapshot.seen) if champion is not None else None
+    return decide(metric=NDCG, holdout=holdout, window=window, floors=floors, policy=policy)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,16 +37,16 @@ class Settings(BaseSettings):
     holdout_fraction: float = Field(
         default=0.2, gt=0.0, lt=0.5, description="Fixed holdout share of the corpus."
     )
-    recent_fraction: float = Field(
-        default=0.2,
-        ge=0.0,
-        lt=1.0,
-        description="Newest share of consensus labels withheld as the recent slice.",
-    )
     min_spam_share: float = Field(default=0.05, ge=0.0, le=1.0)
     max_spam_share: float = Field(default=0.80, ge=0.0, le=1.0)
-    feedback_trust: str = Field(
+    feedback_trust: Literal["unanimous", "majority"] = Field(
         default="unanimous", description="How user feedback becomes a label: unanimous | majority."
+    )
+    spam_target_fpr: float = Field(
+        default=0.01,
+        ge=0.0,
+        lt=1.0,
+        description="Spam operating point: the threshold is the lowest whose validation FPR is at most this.",
     )
     candidates_spam: list[str] = Field(default=["baseline", "torch"])
     candidates_recsys: list[str] = Field(default=["knn", "torch"])
@@ -55,7 +56,21 @@ class Settings(BaseSettings):
     gate_min_improvement: float = Field(default=0.005, ge=0.0, description="Smallest gain worth a promotion.")
     gate_fpr_tolerance: float = Field(default=0.005, ge=0.0, description="Largest allowed rise of spam FPR.")
     gate_n_bootstrap: int = Field(default=2000, ge=100)
-    gate_min_recent: int = Field(default=50, ge=1)
+    gate_window_fraction: float = Field(
+        default=0.5,
+        gt=0.0,
+        lt=1.0,
+        description="Newest share of the labels (interactions) since the champion's that the challenger "
+        "does not train on: the gate's out-of-time window.",
+    )
+    gate_min_window: int = Field(
+        default=50, ge=1, description="Smallest window (messages or users) on which the gate decides."
+    )
+    gate_refit_window: bool = Field(
+        default=False,
+        description="Refit a promoted challenger with its window included before serving it (default: serve "
+        "exactly the model the gate judged).",
+    )
     gate_floor_spam_f1: float = Field(
         default=0.90, ge=0.0, le=1.0, description="First champion's minimum F1."
     )

@@ -10,7 +10,13 @@ from mlflow import MlflowClient
 
 from closedloop import registry
 from closedloop.settings import Settings
-from closedloop.store import Store, count_labels_since, latest_label_id
+from closedloop.store import (
+    Store,
+    count_interactions_since,
+    count_labels_since,
+    latest_interaction_id,
+    latest_label_id,
+)
 
 LABELS_EVENT = "closedloop.labels.threshold"
 DRIFT_EVENT = "closedloop.drift.detected"
@@ -22,16 +28,23 @@ def resource_id(model: str) -> str:
     return f"closedloop.model.{registry.registered_name(model)}"
 
 
-def last_trained_label_id(client: MlflowClient, *, model: str) -> int | None:
-    """The feedback watermark of the newest registered version (what the last retrain already saw)."""
+def last_retrain_watermarks(client: MlflowClient, *, model: str) -> tuple[int | None, int | None]:
+    """(label id, interaction id): what the newest registered version's snapshot read, i.e. what the last
+    retrain already saw."""
     versions = registry.list_versions(client, name=registry.registered_name(model))
     for version in versions:
         if version.run_id is None:
             continue
-        tag = client.get_run(version.run_id).data.tags.get("lineage.feedback_last_label_id")
-        if tag is not None:
-            return None if tag == "None" else int(tag)
-    return None
+        tags = client.get_run(version.run_id).data.tags
+        if "lineage.feedback_last_label_id" in tags:
+            return _id(tags.get("lineage.feedback_last_label_id")), _id(
+                tags.get("lineage.interactions_last_id")
+            )
+    return None, None
+
+
+def _id(tag: str | None) -> int | None:
+    return None if tag in (None, "None", "") else int(str(tag))
 
 
 def _state_file(settings: Settings, model: str) -> Path:
@@ -40,24 +53,33 @@ def _state_file(settings: Settings, model: str) -> Path:
 
 def labels_due(
     settings: Settings, store: Store, client: MlflowClient, *, model: str
-) -> tuple[bool, int, int | None]:
-    """(due, count, newest label id): whether `label_trigger_count` labels arrived since the last
-    retrain and since we last fired, so one burst of labels starts one retrain, not one per check."""
+) -> tuple[bool, int, dict[str, int | None]]:
+    """(due, count, newest ids): whether `label_trigger_count` new labels — and for a model that learns
+    from the interaction log, interactions — arrived since the last retrain and since we last fired, so
+    one burst starts one retrain, not one per check."""
     fired = _state_file(settings, model)
-    last_fired = json.loads(fired.read_text())["after_id"] if fired.exists() else None
-    trained = last_trained_label_id(client, model=model)
-    after = max((i for i in (trained, last_fired) if i is not None), default=None)
+    state = json.loads(fired.read_text()) if fired.exists() else {}
+    trained_labels, trained_interactions = last_retrain_watermarks(client, model=model)
+    after_labels = _latest(trained_labels, state.get("after_id"))
+    after_interactions = _latest(trained_interactions, state.get("after_interaction_id"))
     with store.session() as session:
-        count = count_labels_since(session, model=model, after_id=after)  # type: ignore[arg-type]
-        newest = latest_label_id(session, model=model)  # type: ignore[arg-type]
+        count = count_labels_since(session, model=model, after_id=after_labels)  # type: ignore[arg-type]
+        newest = {"labels": latest_label_id(session, model=model), "interactions": None}  # type: ignore[arg-type]
+        if model == "recsys":
+            count += count_interactions_since(session, model=model, after_id=after_interactions)
+            newest["interactions"] = latest_interaction_id(session, model=model)
     return count >= settings.label_trigger_count, count, newest
 
 
-def mark_fired(settings: Settings, *, model: str, upto_id: int | None) -> None:
+def _latest(*ids: int | None) -> int | None:
+    return max((i for i in ids if i is not None), default=None)
+
+
+def mark_fired(settings: Settings, *, model: str, newest: dict[str, int | None]) -> None:
     path = _state_file(settings, model)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"after_id": upto_id}))
+    tmp.write_text(json.dumps({"after_id": newest["labels"], "after_interaction_id": newest["interactions"]}))
     tmp.replace(path)
 
 

@@ -36,9 +36,13 @@ def watch_labels() -> dict[str, int]:
                 emit_event(
                     event=triggers.LABELS_EVENT,
                     resource={"prefect.resource.id": triggers.resource_id(model)},
-                    payload={"new_labels": count, "newest_label_id": newest},
+                    payload={
+                        "new_labels": count,
+                        "newest_label_id": newest["labels"],
+                        "newest_interaction_id": newest["interactions"],
+                    },
                 )
-                triggers.mark_fired(settings, model=model, upto_id=newest)
+                triggers.mark_fired(settings, model=model, newest=newest)
                 logger.info("%s: %d new consensus labels — retraining triggered", model, count)
     finally:
         store.close()

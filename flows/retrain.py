@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import mlflow
@@ -20,14 +20,12 @@ from prefect.context import get_run_context
 from prefect.events import emit_event
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from closedloop import registry, tracking
-from closedloop.candidates import Candidate, train_recsys_candidate, train_spam_candidate
-from closedloop.datasets.recsys import RecsysSnapshot, build_recsys_snapshot
-from closedloop.datasets.spam import SpamSnapshot, build_spam_snapshot
+from closedloop import pipeline, registry, tracking
+from closedloop.candidates import Candidate
 from closedloop.decisions import decision_tags
 from closedloop.lineage import code_version
-from closedloop.packaging import load_wrapper, log_recommender, log_spam_model
-from closedloop.promotion import gate_policy, judge_recsys, judge_spam
+from closedloop.packaging import load_wrapper, log_wrapper
+from closedloop.pipeline import Snapshot, Watermarks
 from closedloop.settings import Settings, get_settings
 from closedloop.store import Store, derive_feedback_labels, open_store
 
@@ -49,6 +47,14 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class CandidateFailure:
+    """A candidate that could not be trained: named in the run, skipped by the gate."""
+
+    name: str
+    error: str
+
+
 @dataclass
 class RetrainResult:
     task: str
@@ -57,26 +63,33 @@ class RetrainResult:
     reason: str
     champion: str | None
     evidence: dict[str, Any]
+    failed: list[str] = field(default_factory=list)  # candidates that could not be trained
+
+
+class RetrainError(RuntimeError):
+    """No candidate could be trained: the flow fails, and the champion stays."""
 
 
 @task(name="snapshot-and-validate", cache_policy=NO_CACHE)
-def snapshot(model: str, settings: Settings, store: Store) -> SpamSnapshot | RecsysSnapshot:
-    """Turn agreed user feedback into labels, then snapshot base corpus + labels and validate it."""
+def snapshot(model: str, settings: Settings, store: Store, trained_on: Watermarks) -> Snapshot:
+    """Turn agreed user feedback into labels, then snapshot base corpus + labels (+ interactions) and
+    validate it; what the champion (`trained_on`) has not seen supplies the gate's window."""
     with store.session() as session:
         derived = derive_feedback_labels(session, model=model, trust=settings.feedback_trust)  # type: ignore[arg-type]
     get_run_logger().info(
         "feedback → labels: %d written, %d disputed", len(derived.written), len(derived.disputed)
     )
-    if model == "spam":
-        return build_spam_snapshot(settings, store)
-    return build_recsys_snapshot(settings, store)
+    return pipeline.snapshot(model, settings, store, trained_on)
 
 
 @task(name="train-candidate", cache_policy=NO_CACHE)
-def train_candidate(model: str, name: str, data: SpamSnapshot | RecsysSnapshot, seed: int) -> Candidate:
-    if isinstance(data, SpamSnapshot):
-        return train_spam_candidate(data, name, seed=seed)
-    return train_recsys_candidate(data, name, seed=seed)
+def train_candidate(name: str, data: Snapshot, settings: Settings) -> Candidate | CandidateFailure:
+    """One candidate; a failure is recorded and skipped (the other candidates still compete)."""
+    try:
+        return pipeline.train(data, settings, name)
+    except Exception as error:  # one broken candidate must not stop the retrain
+        get_run_logger().exception("candidate %s failed", name)
+        return CandidateFailure(name=name, error=f"{type(error).__name__}: {error}")
 
 
 @task(
@@ -89,7 +102,7 @@ def train_candidate(model: str, name: str, data: SpamSnapshot | RecsysSnapshot, 
 def log_and_register(
     model: str,
     candidates: list[Candidate],
-    data: SpamSnapshot | RecsysSnapshot,
+    data: Snapshot,
     settings: Settings,
     reason: str,
 ) -> tuple[str, str, Candidate]:
@@ -99,6 +112,9 @@ def log_and_register(
     name = registry.registered_name(model)
     winner = max(candidates, key=lambda c: c.selection_score)
     lineage_tags = {
+        **Watermarks.of(data).as_tags(),
+        "lineage.newest_event_at": str(data.lineage["reads"]["newest_event_at"]),
+        "lineage.interactions_last_id": str(data.lineage.get("interactions_watermark", {}).get("last_id")),
         "lineage.code_version": code_version(),
         "lineage.train_sha256": data.lineage["train_sha256"],
         "lineage.holdout_sha256": data.lineage["holdout_sha256"],
@@ -132,12 +148,7 @@ def log_and_register(
                 "evaluation.json",
             )
             register_as = name if cand is winner else None
-            if isinstance(data, RecsysSnapshot):
-                items = data.catalogue
-                titles = dict(zip(items["item_id"].astype(int), items["title"], strict=True))
-                info = log_recommender(cand.estimator, titles, registered_name=register_as)
-            else:
-                info = log_spam_model(cand.estimator, cand.threshold or 0.5, registered_name=register_as)
+            info = log_wrapper(pipeline.wrap(cand, data), registered_name=register_as)
             if cand is winner:
                 version, run_id = str(info.registered_model_version), run.info.run_id
     return version, run_id, winner
@@ -149,7 +160,7 @@ def gate(
     version: str,
     run_id: str,
     winner: Candidate,
-    data: SpamSnapshot | RecsysSnapshot,
+    data: Snapshot,
     settings: Settings,
     store: Store,
     actor: str,
@@ -168,11 +179,7 @@ def gate(
     )
     current = registry.aliased_version(client, name=name, alias=registry.CHAMPION)
     champion = load_wrapper(f"models:/{name}@{registry.CHAMPION}") if current is not None else None
-    policy = gate_policy(settings)
-    if isinstance(data, SpamSnapshot):
-        decision = judge_spam(winner, champion, data, policy)
-    else:
-        decision = judge_recsys(winner, champion, data, policy)
+    decision = pipeline.judge(winner, champion, data, settings)
     evidence = {
         **decision.evidence,
         "champion_version": str(current.version) if current else None,
@@ -182,8 +189,25 @@ def gate(
     for key, value in tags.items():
         client.set_model_version_tag(name, version, key, value)
         client.set_tag(run_id, key, value)
-    client.log_text(run_id, json.dumps(evidence, indent=2), "gate/evidence.json")
+    client.log_text(run_id, json.dumps(evidence, indent=2, default=str), "gate/evidence.json")
     return decision.promote, decision.reason, evidence
+
+
+@task(name="refit", cache_policy=NO_CACHE)
+def refit(
+    model: str, winner: Candidate, data: Snapshot, settings: Settings, gated_version: str, reason: str
+) -> str:
+    """Refit the promoted challenger with its window included and register that as the version to serve;
+    the gated version keeps its verdict, the refit one says what it was refit from."""
+    client = tracking.configure(settings)
+    full = data.refit()
+    model_fit = pipeline.train(full, settings, winner.name)
+    version, run_id, _ = log_and_register.fn(model, [model_fit], full, settings, reason)
+    name = registry.registered_name(model)
+    for key, value in {"gate.refit_of": gated_version, "gate.decision": "promote"}.items():
+        client.set_model_version_tag(name, version, key, value)
+        client.set_tag(run_id, key, value)
+    return version
 
 
 @task(name="promote", retries=3, retry_delay_seconds=2, retry_condition_fn=_transient, cache_policy=NO_CACHE)
@@ -222,14 +246,21 @@ def retrain(
     actor = f"prefect:flow-run/{flow_run.id}" if flow_run is not None else "cli"
     names = candidates or (settings.candidates_spam if model == "spam" else settings.candidates_recsys)
     try:
-        data = snapshot(model, settings, store)
+        data = snapshot(model, settings, store, champion_watermarks(settings, model))
         logger.info(
             "snapshot: %s; validation: %s",
-            {k: data.lineage[k] for k in ("n_train", "n_holdout", "n_recent")},
+            {k: data.lineage[k] for k in ("n_train", "n_holdout", "n_recent")}
+            | {"window": data.lineage["window"]},
             data.validation,
         )
-        futures = [train_candidate.submit(model, n, data, settings.seed) for n in names]
-        trained = [f.result() for f in futures]
+        futures = [train_candidate.submit(n, data, settings) for n in names]
+        outcomes = [f.result() for f in futures]
+        trained = [o for o in outcomes if isinstance(o, Candidate)]
+        failed = [o for o in outcomes if isinstance(o, CandidateFailure)]
+        for failure in failed:
+            logger.warning("candidate %s skipped: %s", failure.name, failure.error)
+        if not trained:
+            raise RetrainError("every candidate failed: " + "; ".join(f"{f.name}: {f.error}" for f in failed))
         for cand in trained:
             logger.info(
                 "candidate %s: selection %.4f, holdout %s (%.1fs)",
@@ -241,19 +272,44 @@ def retrain(
         version, run_id, winner = log_and_register(model, trained, data, settings, reason)
         promoted, why, evidence = gate(model, version, run_id, winner, data, settings, store, actor)
         logger.info("gate on %s v%s: %s", registry.registered_name(model), version, why)
+        serving = version
         if promoted:
-            promote(model, version, why, evidence, settings, store, actor)
+            if settings.gate_refit_window and len(data.window):
+                serving = refit(model, winner, data, settings, version, reason)
+                evidence = {**evidence, "refit_version": serving}
+                why = f"{why}; serving v{serving}, refit with the window"
+            promote(model, serving, why, evidence, settings, store, actor)
         emit_event(
             event="closedloop.model.promoted" if promoted else "closedloop.model.refused",
             resource={"prefect.resource.id": f"closedloop.model.{registry.registered_name(model)}"},
-            payload={"version": version, "reason": why, "trigger": reason},
+            payload={"version": serving, "reason": why, "trigger": reason},
         )
-        champion = version if promoted else evidence.get("champion_version")
+        champion = serving if promoted else evidence.get("champion_version")
         return RetrainResult(
-            task=model, version=version, promoted=promoted, reason=why, champion=champion, evidence=evidence
+            task=model,
+            version=version,
+            promoted=promoted,
+            reason=why,
+            champion=champion,
+            evidence=evidence,
+            failed=[f.name for f in failed],
         )
     finally:
         store.close()
+
+
+def champion_watermarks(settings: Settings, model: str) -> Watermarks:
+    """What the current champion trained on, from its run's lineage tags (nothing: no champion yet)."""
+    client = tracking.configure(settings)
+    current = registry.aliased_version(client, name=registry.registered_name(model), alias=registry.CHAMPION)
+    if current is None or current.run_id is None:
+        return Watermarks()
+    tags = client.get_run(current.run_id).data.tags
+    marks = Watermarks.from_tags(tags)
+    if marks.labels is None and tags.get("lineage.feedback_last_label_id") not in (None, "None"):
+        # Versions registered before the watermarks were recorded saw every label up to their snapshot's.
+        marks = Watermarks(labels=int(tags["lineage.feedback_last_label_id"]), interactions=None)
+    return marks
 
 
 def configured_retrain(settings: Settings) -> Any:

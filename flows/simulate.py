@@ -66,6 +66,7 @@ class ReplayTally:
     feedback: int = 0
     wrong_feedback: int = 0
     rejected_feedback: int = 0
+    interactions: int = 0  # recommender: ratings logged through the interaction log
     rejected_requests: int = 0  # items the API turned away (e.g. a message over its size limit): skipped
     annotator_labels: int = 0  # labels the simulated annotators gave (with --annotators)
     correct: int = 0  # spam: decisions matching the corpus label; recsys: visits with a hit in the top 10
@@ -158,9 +159,38 @@ def _recsys_loop(api: _Api, users: SimulatedUsers, found: list[Any], tally: Repl
         tally.versions[answer["model_version"]] += 1
         items = [int(item["item_id"]) for item in answer["items"]]
         tally.correct += int(any(item in visit.future for item in items))
-        for report in users.on_recommendations(items=items, future=visit.future):
-            _send(api, tally, answer["prediction_id"], report, actor=f"replay:ml-user-{visit.user_id}")
+        _log_visit(api, users, tally, visit, items, answer["prediction_id"])
         yield None
+
+
+def _log_visit(
+    api: _Api, users: SimulatedUsers, tally: ReplayTally, visit: Any, items: list[int], prediction_id: str
+) -> None:
+    """The visit's ratings through the interaction log, each once; a rating of a recommended item the user
+    reports as a reaction carries the prediction id (and, when wrong, flipped stars)."""
+    reports = {r.value["item_id"]: r for r in users.on_recommendations(items=items, rated=visit.rated)}
+    events = []
+    for item, stars in visit.rated.items():
+        report = reports.get(item)
+        event: dict[str, Any] = {
+            "event_id": f"replay-{visit.user_id}-{item}-{visit.rated_at[item]}",
+            "user_id": visit.user_id,
+            "item_id": item,
+            "kind": "rating",
+            "value": float(report.value["rating"] if report is not None else stars),
+            "actor": f"replay:ml-user-{visit.user_id}",
+        }
+        if report is not None:
+            event["prediction_id"] = prediction_id
+        events.append(event)
+    if not events:
+        return
+    if api.post("/v1/interactions:batch", {"events": events}, accept_rejection=True) is None:
+        tally.rejected_feedback += len(reports)
+        return
+    tally.interactions += len(events)
+    tally.feedback += len(reports)
+    tally.wrong_feedback += sum(r.wrong for r in reports.values())
 
 
 def _send(api: _Api, tally: ReplayTally, prediction_id: str, report: Report, *, actor: str) -> None:

@@ -1,11 +1,19 @@
-"""The promotion gate's decisions for the spam filter and the recommender.
+"""The promotion gate's decision, for any model kind: a paired binary comparison (a classifier's decisions on
+labelled examples) or a paired per-unit metric (one score per user, say), judged on two slices of evidence.
 
-The rules, their order and the reasons for each are listed in the package docstring (`closedloop.gate`);
-`_against_champion` applies them and `_first_model` applies the absolute floors when there is no champion.
+- **window** (primary): the newest labelled examples neither model trained on — an out-of-time backtest on
+  the traffic the challenger would serve. A window under `min_window` units decides nothing: the challenger
+  is refused until more evidence arrives.
+- **holdout** (guardrail): a fixed set from the base period, older than every decision; being significantly
+  worse there refuses the challenger, whatever the window says.
+
+The rules, in the order checked, are listed in the package docstring (`closedloop.gate`); `decide` applies
+them, and with no champion the kind's absolute floors decide on the holdout.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,43 +37,96 @@ Guardrail = tuple[str, bool, str]
 
 @dataclass(frozen=True)
 class GatePolicy:
-    """Thresholds of the gate; recorded verbatim in every decision's evidence."""
+    """Statistical thresholds of the gate; recorded verbatim in every decision's evidence.
+
+    `alpha` is the one-sided error rate of each directional question the gate asks — is the challenger
+    better? is it worse? — so a reported interval is the two-sided (1 - 2 alpha) one and its lower bound
+    above 0 is a one-sided test at alpha. (A superiority question has one direction; a two-sided interval's
+    lower bound would spend half of alpha on the direction that promotes nobody.)"""
 
     alpha: float = 0.05
     min_improvement: float = 0.005
     fpr_tolerance: float = 0.005
     n_bootstrap: int = 2000
     seed: int = 0
-    min_recent: int = 50
-    spam_floor_f1: float = 0.90
-    spam_floor_fpr: float = 0.02
-    recsys_floor_ndcg: float = 0.20
+    min_window: int = 50
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.alpha < 1.0:
-            raise ValueError(f"alpha must lie in (0, 1), got {self.alpha}")
+        if not 0.0 < self.alpha < 0.5:
+            raise ValueError(f"alpha must lie in (0, 0.5), got {self.alpha}")
         if self.n_bootstrap < 100:
             raise ValueError(f"n_bootstrap must be >= 100 for a stable interval, got {self.n_bootstrap}")
-        if self.min_recent < 1:
-            raise ValueError(f"min_recent must be >= 1, got {self.min_recent}")
+        if self.min_window < 1:
+            raise ValueError(f"min_window must be >= 1, got {self.min_window}")
         negative = [name for name, value in asdict(self).items() if value < 0]  # numpy seeds too must be >= 0
         if negative:
             raise ValueError(f"policy fields must be >= 0, got negative {negative}")
 
 
-@dataclass(frozen=True, eq=False)  # eq=False: element-wise array comparison has no single truth value
-class SpamPredictions:
-    """One model's binary spam decisions (at its own threshold) on a labeled set of messages."""
+@dataclass(frozen=True)
+class Floor:
+    """An absolute bound a first model must meet on the holdout: `metric` >= `at_least` or <= `at_most`."""
 
-    y_true: npt.NDArray[np.bool_]
-    y_pred: npt.NDArray[np.bool_]
+    metric: str
+    at_least: float | None = None
+    at_most: float | None = None
 
     def __post_init__(self) -> None:
-        y_true = as_binary_array(name="y_true", values=self.y_true)
-        y_pred = as_binary_array(name="y_pred", values=self.y_pred)
-        check_same_length(y_true=y_true, y_pred=y_pred)
-        object.__setattr__(self, "y_true", y_true)
-        object.__setattr__(self, "y_pred", y_pred)
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError(f"floor on {self.metric!r} needs exactly one of at_least / at_most")
+
+    def check(self, value: float) -> Guardrail:
+        if self.at_least is not None and value < self.at_least:
+            return f"floor_{self.metric}", False, f"{self.metric} {value:.4f} < {self.at_least:.4f}"
+        if self.at_most is not None and value > self.at_most:
+            return f"floor_{self.metric}", False, f"{self.metric} {value:.4f} > {self.at_most:.4f}"
+        bound = f">= {self.at_least:.4f}" if self.at_least is not None else f"<= {self.at_most:.4f}"
+        return f"floor_{self.metric}", True, f"{self.metric} {value:.4f} {bound}"
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: element-wise array comparison has no single truth value
+class BinaryOutcomes:
+    """Both models' binary decisions (each at its own threshold) on the same labelled examples; `champion`
+    is None when there is no champion yet."""
+
+    y_true: npt.NDArray[np.bool_]
+    challenger: npt.NDArray[np.bool_]
+    champion: npt.NDArray[np.bool_] | None = None
+
+    def __post_init__(self) -> None:
+        arrays = {"y_true": self.y_true, "challenger": self.challenger}
+        if self.champion is not None:
+            arrays["champion"] = self.champion
+        checked = {name: as_binary_array(name=name, values=values) for name, values in arrays.items()}
+        check_same_length(**checked)
+        for name, array in checked.items():
+            object.__setattr__(self, name, array)
+
+    def __len__(self) -> int:
+        return len(self.y_true)
+
+
+@dataclass(frozen=True, eq=False)
+class UnitScores:
+    """One metric value in [0, 1] per unit (a user's NDCG@10), aligned so index i is the same unit for both
+    models; `champion` is None when there is no champion yet."""
+
+    challenger: npt.NDArray[np.float64]
+    champion: npt.NDArray[np.float64] | None = None
+
+    def __post_init__(self) -> None:
+        new = as_finite_array(name="challenger", values=self.challenger, bounds=(0.0, 1.0))
+        object.__setattr__(self, "challenger", new)
+        if self.champion is not None:
+            old = as_finite_array(name="champion", values=self.champion, bounds=(0.0, 1.0))
+            check_same_length(challenger=new, champion=old)
+            object.__setattr__(self, "champion", old)
+
+    def __len__(self) -> int:
+        return len(self.challenger)
+
+
+Evidence = BinaryOutcomes | UnitScores
 
 
 @dataclass(frozen=True)
@@ -77,109 +138,100 @@ class GateDecision:
     evidence: dict[str, Any]
 
 
-def _signed(value: float) -> str:
-    return f"{value:+.3f}"
+def decide(
+    *,
+    metric: str,
+    holdout: Evidence,
+    window: Evidence | None = None,
+    floors: Sequence[Floor] = (),
+    policy: GatePolicy,
+) -> GateDecision:
+    """Whether the challenger replaces the champion. `metric` names the primary metric in reasons: for
+    `BinaryOutcomes` it is F1 of the positive class, for `UnitScores` the mean per-unit score."""
+    evidence: dict[str, Any] = {"metric": metric, "policy": asdict(policy)}
+    if window is not None and type(window) is not type(holdout):
+        raise ValueError("the window and the holdout must hold the same kind of evidence")
+    if holdout.champion is None:
+        if window is not None and window.champion is not None:
+            raise ValueError("the window has a champion's outcomes but the holdout has none")
+        return _first_model(evidence, holdout, floors, metric)
+    if window is not None and window.champion is None:
+        raise ValueError("pass the champion's outcomes on the window too")
+    evidence["holdout"] = _compare(holdout, policy, metric)
+    if window is None or len(window) < policy.min_window:
+        n = 0 if window is None else len(window)
+        evidence["window"] = {"status": "too_small", "n": n}
+        evidence["primary"] = "window"
+        evidence["checks"] = {"window_large_enough": False}
+        reason = (
+            f"refused: {n} new labelled units that the challenger did not train on, fewer than the "
+            f"{policy.min_window} a decision needs; waiting for more evidence"
+        )
+        return _finish(rule="window_too_small", reason=reason, evidence=evidence)
+    evidence["window"] = _compare(window, policy, metric)
+    evidence["primary"] = "window"
+    return _against_champion(evidence, metric=metric, policy=policy)
 
 
-def _p(value: float) -> str:
-    return "p<0.001" if value < 0.001 else f"p={value:.3f}"
-
-
-def _primary_rule(result: BootstrapResult, policy: GatePolicy) -> str | None:
-    """Name of the first primary-metric rule the challenger fails, or None when it clears all three."""
-    if result.ci_high < 0:
-        return "significantly_worse"
-    if result.ci_low <= 0:
-        return "no_significant_improvement"
-    if result.estimate < policy.min_improvement:
-        return "below_margin"
-    return None
-
-
-def _refusal(rule: str, result: BootstrapResult, metric: str, policy: GatePolicy) -> str:
-    headline = {
-        "significantly_worse": "significantly worse",
-        "no_significant_improvement": "no significant improvement",
-        "below_margin": f"improvement below margin {policy.min_improvement:g}",
-        "recent_significantly_worse": f"significantly worse on the recent slice of {result.n}",
-    }[rule]
-    ci = f"{result.confidence:.0%} CI [{result.ci_low:.3f}, {result.ci_high:.3f}]"
-    return f"refused: {headline} (Δ{metric} {_signed(result.estimate)}, {ci})"
-
-
-def _finish(*, rule: str | None, reason: str, evidence: dict[str, Any]) -> GateDecision:
-    evidence["rule"] = rule or "promoted"
-    return GateDecision(promote=rule is None, reason=reason, evidence=evidence)
-
-
-def _first_model(*, evidence: dict[str, Any], floors: list[Guardrail], summary: str) -> GateDecision:
+def _first_model(
+    evidence: dict[str, Any], holdout: Evidence, floors: Sequence[Floor], metric: str
+) -> GateDecision:
     """No champion to beat: promote when every absolute floor holds on the holdout point estimates."""
-    evidence["recent"] = {"status": "not_used", "note": "no champion to compare against"}
-    evidence["checks"] = {name: passed for name, passed, _ in floors}
-    failures = [text for _, passed, text in floors if not passed]
+    scores = _point_metrics(holdout, metric)
+    evidence["holdout"] = {"n": len(holdout), "challenger": scores}
+    evidence["window"] = {"status": "not_used", "note": "no champion to compare against"}
+    evidence["primary"] = "holdout"
+    unknown = [floor.metric for floor in floors if floor.metric not in scores]
+    if unknown:
+        raise ValueError(
+            f"floors name metrics {unknown} that this evidence does not measure ({sorted(scores)})"
+        )
+    checks = [floor.check(scores[floor.metric]) for floor in floors]
+    evidence["checks"] = {name: passed for name, passed, _ in checks}
+    failures = [text for _, passed, text in checks if not passed]
     if failures:
         reason = f"refused: first model below floors ({', '.join(failures)})"
         return _finish(rule="first_model_floors", reason=reason, evidence=evidence)
-    return _finish(rule=None, reason=f"promoted: first model, {summary}", evidence=evidence)
+    summary = ", ".join(text for _, _, text in checks) or "no floors set"
+    return _finish(
+        rule=None, reason=f"promoted: first model, {summary} (n={len(holdout)})", evidence=evidence
+    )
 
 
-def _recent_skipped(
-    *, challenger: Any, champion: Any, unit: str, policy: GatePolicy
-) -> dict[str, Any] | None:
-    """Evidence saying why the recent slice is not compared, or None when it should be."""
-    if (challenger is None) != (champion is None):
-        raise ValueError("pass the recent slice for both challenger and champion, or for neither")
-    if challenger is None:
-        return {"status": "not_provided"}
-    n = len(challenger.y_true) if isinstance(challenger, SpamPredictions) else int(np.size(challenger))
-    if n < policy.min_recent:
-        note = f"recent slice has {n} {unit} < min_recent {policy.min_recent}; decided on holdout alone"
-        return {"status": "too_small", "n": n, "note": note}
-    return None
+def _point_metrics(outcomes: Evidence, metric: str) -> dict[str, float]:
+    if isinstance(outcomes, UnitScores):
+        return {metric: float(outcomes.challenger.mean())}
+    y, pred = outcomes.y_true, outcomes.challenger
+    if int(y.sum()) in (0, len(y)):
+        raise ValueError("the holdout must hold both classes to measure F1 and FPR")
+    return {"f1": f1_score(y_true=y, y_pred=pred), "fpr": false_positive_rate(y_true=y, y_pred=pred) or 0.0}
 
 
-def _against_champion(
-    *, evidence: dict[str, Any], guardrails: list[Guardrail], metric: str, suffix: str, policy: GatePolicy
-) -> GateDecision:
-    """Apply rules 1-6 of the package docstring to `evidence["holdout"]` and `evidence["recent"]`, in order.
-
-    `suffix` closes the primary-metric reasons (the McNemar p-value for spam, the user count for recsys).
-    """
-    # The rules read the evidence itself, so what gets logged is exactly what decided.
-    result = BootstrapResult(**evidence["holdout"]["bootstrap"])
-    recent = evidence["recent"]
-    recent_result = BootstrapResult(**recent["bootstrap"]) if recent["status"] == "evaluated" else None
-    recent_ok = None if recent_result is None else recent_result.ci_high >= 0
-    evidence["checks"] = {
-        "not_significantly_worse": result.ci_high >= 0,
-        "significant_improvement": result.ci_low > 0,
-        "meets_margin": result.estimate >= policy.min_improvement,
-        **{name: passed for name, passed, _ in guardrails},
-        "recent_not_significantly_worse": recent_ok,
-    }
-    rule = _primary_rule(result, policy)
-    if rule is not None:
-        return _finish(rule=rule, reason=_refusal(rule, result, metric, policy) + suffix, evidence=evidence)
-    for name, passed, text in guardrails:
-        if not passed:
-            return _finish(rule=name, reason=f"refused: {text}", evidence=evidence)
-    if recent_result is not None and not recent_ok:
-        rule = "recent_significantly_worse"
-        return _finish(rule=rule, reason=_refusal(rule, recent_result, metric, policy), evidence=evidence)
-    reason = f"promoted: {metric} {_signed(result.estimate)} [{result.ci_low:.3f}, {result.ci_high:.3f}]"
-    if recent["status"] == "too_small":
-        suffix += f"; recent slice too small (n={recent['n']})"
-    return _finish(rule=None, reason=reason + suffix, evidence=evidence)
-
-
-def _compare_spam(challenger: Any, champion: Any, *, policy: GatePolicy) -> dict[str, Any]:
-    """Evidence for one slice: both models' F1 and FPR, the F1 bootstrap and McNemar's test."""
-    if not np.array_equal(challenger.y_true, champion.y_true):
-        raise ValueError("challenger and champion must be scored on the same messages with the same labels")
+def _compare(outcomes: Evidence, policy: GatePolicy, metric: str) -> dict[str, Any]:
+    """Evidence for one slice: both models' point metrics and the paired tests of their difference."""
+    if isinstance(outcomes, UnitScores):
+        assert outcomes.champion is not None
+        result = bootstrap_mean_difference(
+            baseline=outcomes.champion,
+            candidate=outcomes.challenger,
+            n_resamples=policy.n_bootstrap,
+            seed=policy.seed,
+            alpha=2 * policy.alpha,  # the (1 - 2 alpha) interval: one-sided tests at alpha
+        )
+        return {
+            "status": "evaluated",
+            "n": result.n,
+            "challenger": {metric: float(outcomes.challenger.mean())},
+            "champion": {metric: float(outcomes.champion.mean())},
+            "bootstrap": asdict(result),
+        }
+    assert outcomes.champion is not None
+    # Two primary metrics, F1 and FPR, each may carry a promotion: Bonferroni keeps the family-wise
+    # false-promotion rate at alpha by testing each one-sided at alpha / 2, i.e. (1 - alpha) intervals.
     comparison = compare_classifiers(
-        y_true=challenger.y_true,
-        baseline_pred=champion.y_pred,
-        candidate_pred=challenger.y_pred,
+        y_true=outcomes.y_true,
+        baseline_pred=outcomes.champion,
+        candidate_pred=outcomes.challenger,
         n_resamples=policy.n_bootstrap,
         seed=policy.seed,
         alpha=policy.alpha,
@@ -190,105 +242,107 @@ def _compare_spam(challenger: Any, champion: Any, *, policy: GatePolicy) -> dict
         "n": comparison.n,
         "challenger": {"f1": comparison.candidate_f1, "fpr": new_fpr},
         "champion": {"f1": comparison.baseline_f1, "fpr": old_fpr},
-        "delta_f1": comparison.bootstrap.estimate,
-        # None on a recent slice without ham, where FPR is undefined.
+        # None on a slice without negatives, where FPR is undefined.
         "delta_fpr": None if new_fpr is None or old_fpr is None else new_fpr - old_fpr,
         "bootstrap": asdict(comparison.bootstrap),
+        "fpr_bootstrap": None if comparison.fpr_bootstrap is None else asdict(comparison.fpr_bootstrap),
         "mcnemar": asdict(comparison.mcnemar),
     }
 
 
-def decide_spam(
-    *,
-    challenger: SpamPredictions,
-    champion: SpamPredictions | None,
-    recent_challenger: SpamPredictions | None = None,
-    recent_champion: SpamPredictions | None = None,
-    policy: GatePolicy,
-) -> GateDecision:
-    """Decide whether a spam challenger replaces the champion (primary metric: F1 of the spam class)."""
-    n = len(challenger.y_true)
-    if int(challenger.y_true.sum()) in (0, n):
-        raise ValueError("the holdout must contain both spam and ham messages to measure F1 and FPR")
-    evidence: dict[str, Any] = {"task": "spam", "metric": "f1", "policy": asdict(policy)}
-    if champion is None:
-        if recent_champion is not None:
-            raise ValueError("recent_champion was given but there is no champion")
-        f1 = f1_score(y_true=challenger.y_true, y_pred=challenger.y_pred)
-        fpr = false_positive_rate(y_true=challenger.y_true, y_pred=challenger.y_pred) or 0.0  # ham exists
-        evidence["holdout"] = {"n": n, "challenger": {"f1": f1, "fpr": fpr}}
-        f1_floor, fpr_floor = policy.spam_floor_f1, policy.spam_floor_fpr
-        floors = [
-            ("floor_f1", f1 >= f1_floor, f"F1 {f1:.3f} < {f1_floor:.3f}"),
-            ("floor_fpr", fpr <= fpr_floor, f"FPR {fpr:.4f} > {fpr_floor:.4f}"),
-        ]
-        summary = f"F1 {f1:.3f} >= {f1_floor:.3f}, FPR {fpr:.4f} <= {fpr_floor:.4f} (n={n})"
-        return _first_model(evidence=evidence, floors=floors, summary=summary)
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
-    holdout = evidence["holdout"] = _compare_spam(challenger, champion, policy=policy)
-    evidence["recent"] = _recent_skipped(
-        challenger=recent_challenger, champion=recent_champion, unit="messages", policy=policy
-    ) or _compare_spam(recent_challenger, recent_champion, policy=policy)
-    test, delta_fpr, tolerance = holdout["mcnemar"], holdout["delta_fpr"], policy.fpr_tolerance
-    mcnemar_p = _p(test["p_value"])
-    fprs = f"FPR {holdout['challenger']['fpr']:.4f} vs {holdout['champion']['fpr']:.4f}"
-    more_errors = test["p_value"] < policy.alpha and test["b"] > test["c"]
-    fpr_rose = f"FPR rose {delta_fpr:+.4f} > tolerance {tolerance:g} ({fprs})"
-    more_text = f"significantly more errors (b={test['b']} > c={test['c']}, McNemar {mcnemar_p})"
-    guardrails = [
-        ("fpr_guardrail", delta_fpr <= tolerance, fpr_rose),
-        ("accuracy_guardrail", not more_errors, f"{more_text} despite ΔF1 {_signed(holdout['delta_f1'])}"),
+
+def _signed(value: float) -> str:
+    return f"{value:+.3f}"
+
+
+def _p(value: float) -> str:
+    return "p<0.001" if value < 0.001 else f"p={value:.3f}"
+
+
+def _primary_rule(
+    result: BootstrapResult, policy: GatePolicy, fewer_false_alarms: bool = False
+) -> str | None:
+    """Name of the first primary-metric rule the challenger fails, or None when it clears them. For a
+    classifier, significantly fewer false alarms (`fewer_false_alarms`) is a gain in its own right — a spam
+    filter is judged by the ham it loses — as long as F1 is not significantly worse."""
+    if result.ci_high < 0:
+        return "significantly_worse"
+    if fewer_false_alarms:
+        return None
+    if result.ci_low <= 0:
+        return "no_significant_improvement"
+    if result.estimate < policy.min_improvement:
+        return "below_margin"
+    return None
+
+
+def _interval(result: BootstrapResult, metric: str) -> str:
+    ci = f"{result.confidence * 100:g}% CI [{result.ci_low:.3f}, {result.ci_high:.3f}]"
+    return f"Δ{metric} {_signed(result.estimate)}, {ci}, n={result.n}"
+
+
+def _binary_guardrails(window: dict[str, Any], policy: GatePolicy) -> list[Guardrail]:
+    """Spam-style checks beyond F1: users feel every false positive, and F1 ignores true negatives."""
+    test, delta_fpr, tolerance = window["mcnemar"], window["delta_fpr"], policy.fpr_tolerance
+    fprs = f"FPR {_rate(window['challenger']['fpr'])} vs {_rate(window['champion']['fpr'])}"
+    more_errors = test["p_value"] < 2 * policy.alpha and test["b"] > test["c"]  # two-sided p, one direction
+    more_text = f"significantly more errors (b={test['b']} > c={test['c']}, McNemar {_p(test['p_value'])})"
+    return [
+        (
+            "fpr_guardrail",
+            delta_fpr is None or delta_fpr <= tolerance,
+            f"FPR rose {delta_fpr or 0.0:+.4f} > tolerance {tolerance:g} on the window ({fprs})",
+        ),
+        ("accuracy_guardrail", not more_errors, f"{more_text} on the window"),
     ]
-    return _against_champion(
-        evidence=evidence, guardrails=guardrails, metric="F1", suffix=f", McNemar {mcnemar_p}", policy=policy
-    )
 
 
-def _compare_recsys(challenger: Any, champion: Any, *, policy: GatePolicy) -> dict[str, Any]:
-    """Evidence for one slice: both models' mean NDCG@10 and the bootstrap of their per-user difference."""
-    new = as_finite_array(name="challenger_ndcg", values=challenger, bounds=(0.0, 1.0))
-    old = as_finite_array(name="champion_ndcg", values=champion, bounds=(0.0, 1.0))
-    check_same_length(challenger_ndcg=new, champion_ndcg=old)
-    result = bootstrap_mean_difference(
-        baseline=old, candidate=new, n_resamples=policy.n_bootstrap, seed=policy.seed, alpha=policy.alpha
-    )
-    return {
-        "status": "evaluated",
-        "n": result.n,
-        "challenger": {"ndcg_at_10": float(new.mean())},
-        "champion": {"ndcg_at_10": float(old.mean())},
-        "delta_ndcg_at_10": result.estimate,
-        "bootstrap": asdict(result),
+def _against_champion(evidence: dict[str, Any], *, metric: str, policy: GatePolicy) -> GateDecision:
+    # The rules read the evidence itself, so what gets logged is exactly what decided.
+    window, holdout = evidence["window"], evidence["holdout"]
+    result = BootstrapResult(**window["bootstrap"])
+    held = BootstrapResult(**holdout["bootstrap"])
+    guardrails = _binary_guardrails(window, policy) if "mcnemar" in window else []
+    holdout_ok = held.ci_high >= 0
+    evidence["checks"] = {
+        "window_not_significantly_worse": result.ci_high >= 0,
+        "window_significant_improvement": result.ci_low > 0,
+        "meets_margin": result.estimate >= policy.min_improvement,
+        **{name: passed for name, passed, _ in guardrails},
+        "holdout_not_significantly_worse": holdout_ok,
     }
+    suffix = f", McNemar {_p(window['mcnemar']['p_value'])}" if "mcnemar" in window else ""
+    fpr = BootstrapResult(**window["fpr_bootstrap"]) if window.get("fpr_bootstrap") else None
+    fewer_false_alarms = fpr is not None and fpr.ci_high < 0
+    evidence["checks"]["window_fewer_false_alarms"] = fewer_false_alarms if fpr is not None else None
+    rule = _primary_rule(result, policy, fewer_false_alarms)
+    if rule is not None:
+        headline = {
+            "significantly_worse": "significantly worse on the recent window",
+            "no_significant_improvement": "no significant improvement on the recent window",
+            "below_margin": f"improvement on the recent window below margin {policy.min_improvement:g}",
+        }[rule]
+        reason = f"refused: {headline} ({_interval(result, metric)}){suffix}"
+        return _finish(rule=rule, reason=reason, evidence=evidence)
+    for name, passed, text in guardrails:
+        if not passed:
+            return _finish(rule=name, reason=f"refused: {text}", evidence=evidence)
+    if not holdout_ok:
+        reason = f"refused: significantly worse on the base-period holdout ({_interval(held, metric)})"
+        return _finish(rule="holdout_significantly_worse", reason=reason, evidence=evidence)
+    gain = f"{metric} {_signed(result.estimate)} [{result.ci_low:.3f}, {result.ci_high:.3f}]"
+    f1_alone = result.ci_low > 0 and result.estimate >= policy.min_improvement
+    if fewer_false_alarms and fpr is not None and not f1_alone:
+        gain = f"fewer false alarms, FPR {fpr.estimate:+.4f} [{fpr.ci_low:.4f}, {fpr.ci_high:.4f}], {gain}"
+    reason = (
+        f"promoted: {gain} on the recent window (n={result.n}){suffix}; holdout Δ{_signed(held.estimate)}"
+    )
+    return _finish(rule=None, reason=reason, evidence=evidence)
 
 
-def decide_recsys(
-    *,
-    challenger_ndcg: npt.ArrayLike,
-    champion_ndcg: npt.ArrayLike | None,
-    recent_challenger_ndcg: npt.ArrayLike | None = None,
-    recent_champion_ndcg: npt.ArrayLike | None = None,
-    policy: GatePolicy,
-) -> GateDecision:
-    """Decide whether a recommender challenger replaces the champion (primary metric: mean NDCG@10).
-
-    Each array holds one NDCG@10 per user, aligned so that index i is the same user for both models.
-    """
-    evidence: dict[str, Any] = {"task": "recsys", "metric": "ndcg_at_10", "policy": asdict(policy)}
-    if champion_ndcg is None:
-        if recent_champion_ndcg is not None:
-            raise ValueError("recent_champion_ndcg was given but there is no champion")
-        per_user = as_finite_array(name="challenger_ndcg", values=challenger_ndcg, bounds=(0.0, 1.0))
-        ndcg, floor, n = float(per_user.mean()), policy.recsys_floor_ndcg, len(per_user)
-        evidence["holdout"] = {"n": n, "challenger": {"ndcg_at_10": ndcg}}
-        floors = [("floor_ndcg", ndcg >= floor, f"NDCG@10 {ndcg:.3f} < {floor:.3f}")]
-        summary = f"NDCG@10 {ndcg:.3f} >= {floor:.3f} (n={n} users)"
-        return _first_model(evidence=evidence, floors=floors, summary=summary)
-
-    evidence["holdout"] = _compare_recsys(challenger_ndcg, champion_ndcg, policy=policy)
-    new, old = recent_challenger_ndcg, recent_champion_ndcg
-    evidence["recent"] = _recent_skipped(
-        challenger=new, champion=old, unit="users", policy=policy
-    ) or _compare_recsys(new, old, policy=policy)
-    suffix = f", n={evidence['holdout']['n']} users"
-    return _against_champion(evidence=evidence, guardrails=[], metric="NDCG@10", suffix=suffix, policy=policy)
+def _finish(*, rule: str | None, reason: str, evidence: dict[str, Any]) -> GateDecision:
+    evidence["rule"] = rule or "promoted"
+    return GateDecision(promote=rule is None, reason=reason, evidence=evidence)

@@ -65,6 +65,7 @@ class ClassifierComparison:
     candidate_fpr: float | None
     bootstrap: BootstrapResult  # of F1(candidate) - F1(baseline)
     mcnemar: McNemarResult
+    fpr_bootstrap: BootstrapResult | None = None  # of FPR(candidate) - FPR(baseline); None without negatives
 
 
 def as_binary_array(*, name: str, values: npt.ArrayLike) -> npt.NDArray[np.bool_]:
@@ -220,6 +221,44 @@ def bootstrap_f1_difference(
     return _percentile_result(estimate=float(estimate), samples=samples, alpha=alpha, n=n)
 
 
+def _fpr_from_cells(
+    counts: npt.NDArray[np.int64], false_positive: tuple[int, ...]
+) -> npt.NDArray[np.float64]:
+    # counts: (..., 8) -> FPR: (...); cells 0-3 are the negatives (y_true = 0).
+    ham = counts[..., :4].sum(axis=-1)
+    fp = counts[..., list(false_positive)].sum(axis=-1)
+    fpr: npt.NDArray[np.float64] = np.divide(
+        fp, ham, out=np.zeros(ham.shape, dtype=np.float64), where=ham > 0
+    )
+    return fpr
+
+
+def bootstrap_fpr_difference(
+    *,
+    y_true: npt.ArrayLike,
+    baseline_pred: npt.ArrayLike,
+    candidate_pred: npt.ArrayLike,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> BootstrapResult:
+    """Paired bootstrap percentile interval of FPR(candidate) - FPR(baseline) over messages, drawn like
+    `bootstrap_f1_difference` (multinomial counts of the 8 joint cells); negative means fewer false alarms."""
+    _check_bootstrap_settings(n_resamples=n_resamples, alpha=alpha)
+    truth = as_binary_array(name="y_true", values=y_true)
+    baseline = as_binary_array(name="baseline_pred", values=baseline_pred)
+    candidate = as_binary_array(name="candidate_pred", values=candidate_pred)
+    n = check_same_length(y_true=truth, baseline_pred=baseline, candidate_pred=candidate)
+    cell = truth.astype(np.int64) * 4 + baseline.astype(np.int64) * 2 + candidate.astype(np.int64)
+    observed = np.bincount(cell, minlength=8)  # (8,)
+    rng = np.random.default_rng(seed)
+    resampled = rng.multinomial(n, observed / n, size=n_resamples)  # (n_resamples, 8)
+    # A false positive is y=0 with the model saying 1: cells (2, 3) for the baseline, (1, 3) the candidate.
+    samples = _fpr_from_cells(resampled, (1, 3)) - _fpr_from_cells(resampled, (2, 3))
+    estimate = _fpr_from_cells(observed, (1, 3)) - _fpr_from_cells(observed, (2, 3))
+    return _percentile_result(estimate=float(estimate), samples=samples, alpha=alpha, n=n)
+
+
 def bootstrap_mean_difference(
     *,
     baseline: npt.ArrayLike,
@@ -269,6 +308,16 @@ def compare_classifiers(
     truth = as_binary_array(name="y_true", values=y_true)
     baseline = as_binary_array(name="baseline_pred", values=baseline_pred)
     candidate = as_binary_array(name="candidate_pred", values=candidate_pred)
+    fpr_bootstrap = None
+    if (~truth).any():
+        fpr_bootstrap = bootstrap_fpr_difference(
+            y_true=truth,
+            baseline_pred=baseline,
+            candidate_pred=candidate,
+            n_resamples=n_resamples,
+            seed=seed,
+            alpha=alpha,
+        )
     return ClassifierComparison(
         n=bootstrap.n,
         baseline_f1=f1_score(y_true=truth, y_pred=baseline),
@@ -277,4 +326,5 @@ def compare_classifiers(
         candidate_fpr=false_positive_rate(y_true=truth, y_pred=candidate),
         bootstrap=bootstrap,
         mcnemar=mcnemar(baseline_correct=truth == baseline, candidate_correct=truth == candidate),
+        fpr_bootstrap=fpr_bootstrap,
     )

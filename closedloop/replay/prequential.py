@@ -1,9 +1,15 @@
 """Prequential scoring ("test, then train"): a chunk of the stream is answered by a policy's current
-champion and scored before the policy may learn from it; a learning policy then logs those predictions
-and its simulated users' feedback on them, exactly as the API would have."""
+champion and scored before the policy may learn from it; a logging policy then records what the chunk's
+users did, exactly as the API would have: predictions, feedback on them and, for the recommender, every
+interaction (each visit's own ratings, and users' reactions to what they were recommended).
+
+Everything is stamped with the stream's own time (a message's date, a rating's timestamp), so the store of a
+replay looks like the store of a platform that lived through those months.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -12,8 +18,9 @@ import pandas as pd
 from closedloop.replay.loop import Policy, spam_decisions
 from closedloop.replay.stream import Visit
 from closedloop.serving import new_prediction_id
-from closedloop.store import FeedbackIn, PredictionRecord
+from closedloop.store import FeedbackIn, InteractionIn, PredictionRecord, user_history
 from models.recsys.metrics import ranking_metrics
+from models.recsys.signals import fold_history
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 
@@ -21,7 +28,7 @@ K = 10
 
 
 def spam_chunk(policy: Policy, messages: pd.DataFrame) -> dict[str, Any]:
-    """Score a chunk of messages (subject, body, label): confusion counts, F1 and FPR of the champion."""
+    """Score a chunk of messages (subject, body, label, date): the champion's confusion counts, F1, FPR."""
     texts = [
         redact_pii(message_text(s, b)) for s, b in zip(messages["subject"], messages["body"], strict=True)
     ]
@@ -34,13 +41,19 @@ def spam_chunk(policy: Policy, messages: pd.DataFrame) -> dict[str, Any]:
         "fn": int((~flagged & y).sum()),
         "tn": int((~flagged & ~y).sum()),
     }
-    if policy.learns:
-        _spam_feedback(policy, texts, proba, flagged, y)
+    if policy.logs:
+        dates = [pd.Timestamp(d).to_pydatetime() for d in pd.to_datetime(messages["date"], utc=True)]
+        _spam_feedback(policy, texts, proba, flagged, y, dates)
     return {**counts, **_rates(counts)}
 
 
 def _spam_feedback(
-    policy: Policy, texts: list[str], proba: np.ndarray, flagged: np.ndarray, y: np.ndarray
+    policy: Policy,
+    texts: list[str],
+    proba: np.ndarray,
+    flagged: np.ndarray,
+    y: np.ndarray,
+    dates: list[datetime],
 ) -> None:
     assert policy.users is not None
     threshold = float(policy.champion.threshold)  # type: ignore[union-attr]
@@ -52,8 +65,9 @@ def _spam_feedback(
             input={"text": text},
             output={"spam_probability": float(p), "is_spam": bool(f), "threshold": threshold},
             score=float(p),
+            created_at=date,
         )
-        for text, p, f in zip(texts, proba, flagged, strict=True)
+        for text, p, f, date in zip(texts, proba, flagged, dates, strict=True)
     ]
     policy.log(records)
     events, wrong = [], 0
@@ -63,53 +77,82 @@ def _spam_feedback(
             continue
         actor = policy.users.spam_actor()
         events.append(
-            FeedbackIn(event_id=f"replay-{record.id}", prediction_id=record.id, kind=report.kind, actor=actor)  # type: ignore[arg-type]
+            FeedbackIn(
+                event_id=f"replay-{record.id}",
+                prediction_id=record.id,
+                kind=report.kind,  # type: ignore[arg-type]
+                actor=actor,
+                received_at=record.created_at,
+            )
         )
         wrong += int(report.wrong)
     policy.record(events, wrong)
 
 
 def recsys_chunk(policy: Policy, found: list[Visit]) -> dict[str, Any]:
-    """Score a chunk of visits: NDCG@10 of each visit's top 10 against what the user rates from then on."""
-    users = np.asarray([v.user_id for v in found])
-    ids, scores = policy.champion.estimator.recommend(users, K, exclude_seen=True)  # (visits, K) each
+    """Score a chunk of visits: NDCG@10 of each visit's top 10 against what the user rates from then on.
+
+    A frozen policy ranks from what its model was trained on. Any other plays the serving API's path visit
+    by visit: it ranks from the user's current history (the interactions logged so far, folded in), then
+    logs the visit — its recommendations, the user's reactions to them, and the visit's own ratings — so
+    that the user's next visit, even in the same chunk, already counts them."""
+    if policy.logs:
+        ids = np.full((len(found), K), -1, dtype=np.int64)
+        for row, visit in enumerate(found):
+            items, scores = _folded_recommendation(policy, visit)
+            ids[row, : len(items)] = items
+            _recsys_activity(policy, visit, items, scores)
+    else:
+        users = np.asarray([v.user_id for v in found])
+        ids, _ = policy.champion.estimator.recommend(users, K, exclude_seen=True)  # (visits, K)
     hits = np.array([[int(i) in v.future for i in row] for v, row in zip(found, ids, strict=True)])
     n_relevant = np.array([len(v.future) for v in found])
     per_visit = ranking_metrics(hits, n_relevant)[f"ndcg@{K}"]
-    if policy.learns:
-        _recsys_feedback(policy, found, ids, scores)
     return {"n": len(found), "ndcg@10": float(per_visit.mean()), "hit@10": float(hits.any(axis=1).mean())}
 
 
-def _recsys_feedback(policy: Policy, found: list[Visit], ids: np.ndarray, scores: np.ndarray) -> None:
+def _folded_recommendation(policy: Policy, visit: Visit) -> tuple[list[int], list[float]]:
+    assert policy.store is not None
+    with policy.store.session() as session:
+        folded = fold_history(user_history(session, model="recsys", user_id=visit.user_id))
+    items, scores, _ = policy.champion.recommend(  # type: ignore[union-attr]
+        visit.user_id, K, history=folded.positives, negatives=folded.negatives
+    )
+    return items, scores
+
+
+def _recsys_activity(policy: Policy, visit: Visit, items: list[int], scores: list[float]) -> None:
+    """Log one visit: the recommendation, and the visit's ratings — each once; a rating of a recommended
+    item that the user reports as a reaction carries the prediction id (and, when wrong, flipped stars)."""
     assert policy.users is not None
-    known = policy.champion.estimator.users_.contains(np.asarray([v.user_id for v in found]))
-    records, events, wrong = [], [], 0
-    for visit, row, row_scores, warm in zip(found, ids, scores, known, strict=True):
-        keep = row >= 0
-        items = [int(i) for i in row[keep]]
-        record = PredictionRecord(
-            id=new_prediction_id(),
-            model="recsys",
-            model_version=str(policy.version),
-            input={"user_id": visit.user_id, "k": K, "exclude_seen": True},
-            output={"items": items, "scores": [float(s) for s in row_scores[keep]], "cold_start": not warm},
-        )
-        records.append(record)
-        for report in policy.users.on_recommendations(items=items, future=visit.future):
-            item = report.value["item_id"]
-            events.append(
-                FeedbackIn(
-                    event_id=f"replay-{record.id}-{item}",
-                    prediction_id=record.id,
-                    kind="rating",
-                    value=report.value,
-                    actor=f"replay:ml-user-{visit.user_id}",
-                )
+    at = datetime.fromtimestamp(visit.timestamp, tz=UTC)
+    record = PredictionRecord(
+        id=new_prediction_id(),
+        model="recsys",
+        model_version=str(policy.version),
+        input={"user_id": visit.user_id, "k": K, "exclude_seen": True},
+        output={"items": items, "scores": scores, "cold_start": False},
+        created_at=at,
+    )
+    reports = {r.value["item_id"]: r for r in policy.users.on_recommendations(items=items, rated=visit.rated)}
+    events = []
+    for item, stars in visit.rated.items():
+        report = reports.get(item)
+        events.append(
+            InteractionIn(
+                event_id=f"replay-{visit.user_id}-{item}-{visit.rated_at[item]}",
+                model="recsys",
+                user_id=visit.user_id,
+                item_id=item,
+                kind="rating",
+                value=float(report.value["rating"] if report is not None else stars),
+                occurred_at=datetime.fromtimestamp(visit.rated_at[item], tz=UTC),
+                prediction_id=record.id if report is not None else None,
+                actor=f"replay:ml-user-{visit.user_id}",
             )
-            wrong += int(report.wrong)
-    policy.log(records)
-    policy.record(events, wrong)
+        )
+    policy.log([record])
+    policy.interact(events, reports=len(reports), wrong=sum(r.wrong for r in reports.values()))
 
 
 def summarize(model: str, rows: list[dict[str, Any]]) -> dict[str, Any]:

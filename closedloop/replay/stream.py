@@ -1,8 +1,9 @@
 """What a replay streams: the part of each corpus the first champion was not trained on, in time order.
 
 The first champion trains on the earliest `base_fraction` of the corpus (by message date / rating time, the
-fixed holdout set aside first, exactly as `closedloop.datasets` snapshots it); everything after that cut is
-"the future" that arrives as traffic. With `base_fraction=1.0` nothing is left to replay.
+base period, whose holdout the gate keeps as its guardrail, exactly as `closedloop.datasets` snapshots it);
+everything after that cut is "the future" that arrives as traffic. With `base_fraction=1.0` nothing is left
+to replay.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 
 from closedloop import corpora
 from closedloop.datasets.recsys import base_ratings
-from closedloop.datasets.spam import fixed_holdout
+from closedloop.datasets.spam import split_base_period
 from closedloop.settings import Settings
 
 # Ratings by one user less than this far apart form one visit: one recommendation request.
@@ -26,26 +27,21 @@ class NothingToReplay(ValueError):
 
 @dataclass(frozen=True)
 class Visit:
-    """One recommendation request: a user comes back at `timestamp` and rates `rated` in this visit; they
-    rate `future` (item -> rating, this visit included) from now to the end of the stream."""
+    """One recommendation request: a user comes back at `timestamp` and rates `rated` (item -> stars) in this
+    visit, each at `rated_at` (item -> Unix time); they rate `future` (item -> rating, this visit included)
+    from now to the end of the stream."""
 
     user_id: int
     timestamp: int
     rated: dict[int, int]
     future: dict[int, int]
-
-
-def _cut(n: int, fraction: float) -> int:
-    # The snapshot's own rule (closedloop.datasets): the first max(1, round(n * fraction)) rows train.
-    return max(1, round(n * fraction))
+    rated_at: dict[int, int]
 
 
 def later_messages(settings: Settings, messages: pd.DataFrame | None = None) -> pd.DataFrame:
     """Spam messages after the first champion's training part, oldest first (columns of the corpus frame)."""
     messages = corpora.load_spam(settings) if messages is None else messages
-    base, _holdout = fixed_holdout(messages, settings)
-    base = base.sort_values("date", na_position="last", kind="stable")
-    later = base.iloc[_cut(len(base), settings.base_fraction) :].reset_index(drop=True)
+    _base, later = split_base_period(messages, settings)
     if later.empty:
         raise NothingToReplay(_nothing_left("spam", settings))
     return later
@@ -77,10 +73,12 @@ def visits(ratings: pd.DataFrame, *, gap_seconds: int = VISIT_GAP_SECONDS) -> li
     groups.sort(key=lambda g: (int(g[1]["timestamp"].iloc[0]), int(g[1]["user_id"].iloc[0])))
     for _, rows in reversed(groups):
         user = int(rows["user_id"].iloc[0])
-        rated = dict(zip(rows["item_id"].astype(int), rows["rating"].astype(int), strict=True))
+        items = rows["item_id"].astype(int).tolist()
+        rated = dict(zip(items, rows["rating"].astype(int), strict=True))
+        rated_at = dict(zip(items, rows["timestamp"].astype(int), strict=True))
         ahead = {**future.get(user, {}), **rated}
         future[user] = ahead
-        found.append(Visit(user, int(rows["timestamp"].iloc[0]), rated, dict(ahead)))
+        found.append(Visit(user, int(rows["timestamp"].iloc[0]), rated, dict(ahead), rated_at))
     found.reverse()
     return found
 

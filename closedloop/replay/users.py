@@ -1,7 +1,7 @@
 """Simulated users: which predictions they give feedback on, and what they say.
 
 A user answers a `feedback_rate` share of predictions; a `wrong_share` of those answers contradicts the truth
-(the corpus label for spam, the user's own future rating for movies) — careless clicks, or someone trying to
+(the corpus label for spam, the user's own rating for movies) — careless clicks, or someone trying to
 poison the filter. The same seed gives the same users.
 """
 
@@ -53,11 +53,13 @@ class SimulatedUsers:
     def spam_actor(self) -> str:
         return f"replay:user-{int(self._rng.integers(self.n_users))}"
 
-    def on_recommendations(self, *, items: list[int], future: dict[int, int]) -> list[Report]:
-        """Ratings of recommended `items` that the user really rates later (`future`: item -> stars)."""
+    def on_recommendations(self, *, items: list[int], rated: dict[int, int]) -> list[Report]:
+        """Ratings of recommended `items` that the user rates in this very visit (`rated`: item -> stars),
+        reported as a reaction to the recommendation. Only the visit's own ratings: a movie the corpus has
+        the user rate months later cannot be rated now without being rated twice."""
         reports = []
         for item in items:
-            stars = future.get(item)
+            stars = rated.get(item)
             if stars is None or self._rng.random() >= self.feedback_rate:
                 continue
             wrong = bool(self._rng.random() < self.wrong_share)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from closedloop import clock
 from closedloop.store.consensus import ATTEMPTS, put_label
 from closedloop.store.errors import StoreError
 from closedloop.store.records import LabelRecord, ModelName
@@ -78,7 +78,7 @@ def derive_feedback_labels(session: Session, *, model: ModelName, trust: Trust =
 def _derive(session: Session, *, model: str, trust: str) -> Derivation:
     subjects = _collect_votes(session, model=model)
     written, unchanged, disputed = [], 0, []
-    derived_at = datetime.now(UTC).isoformat()
+    derived_at = clock.now().isoformat()
     for key, subject in subjects.items():
         votes = Counter(label for label, _ in subject.votes.values())
         label, count = votes.most_common(1)[0]

@@ -13,8 +13,8 @@ from closedloop.store.records import ModelName
 from closedloop.store.tables import ConsensusLabel
 
 COLUMNS = {
-    "spam": ["subject_key", "subject", "body", "text", "label", "source", "label_id"],
-    "recsys": ["user_id", "item_id", "label", "source", "label_id"],
+    "spam": ["subject_key", "subject", "body", "text", "label", "source", "label_id", "created_at"],
+    "recsys": ["user_id", "item_id", "label", "source", "label_id", "created_at"],
 }
 
 
@@ -48,6 +48,7 @@ def read_training_labels(session: Session, *, model: ModelName, upto_id: int | N
     records = [_flatten(model, row) for row in rows]
     frame = pd.DataFrame(records, columns=COLUMNS[model])
     frame = frame.astype({"label": "int64", "label_id": "int64"})
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
     if model == "recsys":
         frame = frame.astype({"user_id": "int64", "item_id": "int64"})
     last = rows[-1] if rows else None
@@ -71,8 +72,9 @@ def _flatten(model: str, row: ConsensusLabel) -> tuple[object, ...]:
             row.label,
             row.source,
             row.id,
+            row.created_at,
         )
-    return (subject["user_id"], subject["item_id"], row.label, row.source, row.id)
+    return (subject["user_id"], subject["item_id"], row.label, row.source, row.id, row.created_at)
 
 
 def count_labels_since(session: Session, *, model: ModelName, after_id: int | None) -> int:

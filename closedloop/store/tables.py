@@ -29,6 +29,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from closedloop import clock
+
 # Deterministic constraint names, so migrations can refer to them on both backends.
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,7 +63,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The default of every timestamp column: the platform clock (simulated during a backtest)."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

@@ -1,7 +1,11 @@
 """What every recommender shares: id indices, the training matrix, scoring by raw id, and top-k serving.
 
-A subclass implements ``fit`` (calling :meth:`Recommender._fit_interactions` first) and ``_score_rows``; the
-scikit-learn contract (``__init__`` only stores parameters, learned attributes end in ``_``) comes from
+A subclass implements ``fit`` (calling :meth:`Recommender._fit_interactions` first) and
+``_score_histories``, which scores any binary history matrix: a user's training row, or a history folded in
+at request time. Every model here scores from the history vector alone, so a new rating counts at the very
+next request, with no retrain, and a user who arrived after training is ranked from what they did.
+
+The scikit-learn contract (``__init__`` only stores parameters, learned attributes end in ``_``) comes from
 ``BaseEstimator``, so ``get_params`` / ``clone`` work for hyper-parameter search.
 """
 
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,8 +57,55 @@ class Recommender(BaseEstimator, ABC):
         return self.interactions_
 
     @abstractmethod
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+        """(batch, n_items) binary histories -> (batch, n_items) scores; higher is better."""
+
     def _score_rows(self, rows: np.ndarray) -> np.ndarray:
-        """(batch,) user row indices -> (batch, n_items) scores; higher is better."""
+        """(batch,) user row indices -> (batch, n_items) scores from each user's training history."""
+        return self._score_histories(self.interactions_[rows])
+
+    def score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+        """(n, n_items) binary histories -> (n, n_items) float32 scores; an empty history gets popularity."""
+        check_is_fitted(self, "interactions_")
+        scores = np.empty(histories.shape, dtype=np.float32)
+        has_history = histories.getnnz(axis=1) > 0
+        if has_history.any():
+            scores[has_history] = self._score_histories(histories[has_history])
+        if not has_history.all():
+            scores[~has_history] = self.popularity_
+        return scores
+
+    def history_matrix(self, item_lists: Sequence[Iterable[int]]) -> sp.csr_matrix:
+        """(n, n_items) binary CSR matrix: row i marks the raw item ids of ``item_lists[i]``; ids outside the
+        fitted catalogue are dropped (the model has no column for them)."""
+        check_is_fitted(self, "interactions_")
+        rows, cols = [], []
+        for row, items in enumerate(item_lists):
+            found, known = self.items_.lookup(np.fromiter(items, dtype=np.int64))
+            cols.append(found[known])
+            rows.append(np.full(int(known.sum()), row, dtype=np.int64))
+        indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        data = np.ones(indices.shape[0], dtype=np.float32)
+        rows_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        shape = (len(item_lists), len(self.items_))
+        matrix = sp.csr_matrix((data, (rows_all, indices)), shape=shape, dtype=np.float32)
+        matrix.sum_duplicates()
+        matrix.data[:] = 1.0
+        return matrix
+
+    def recommend_histories(
+        self, histories: sp.csr_matrix, k: int = 10, *, exclude: sp.csr_matrix | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` raw item ids and scores, ``(n, k)`` each, for ``n`` users given by their histories (see
+        ``history_matrix``). ``exclude`` marks items never to recommend (what each user has seen). A row with
+        an empty history gets the most popular items. Padding as in ``recommend``."""
+        check_is_fitted(self, "interactions_")
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        scores = self.score_histories(histories).astype(np.float64)  # (n, items)
+        if exclude is not None and exclude.nnz:
+            scores[exclude.toarray() > 0] = -np.inf
+        return self._top(scores, k)
 
     def score_users(self, user_ids: ArrayLike) -> np.ndarray:
         """(n,) raw user ids -> (n, n_items) float32 scores, ``items_`` order; unknown id: UnknownIdError."""
@@ -87,6 +139,11 @@ class Recommender(BaseEstimator, ABC):
             block = scores[known]
             block[seen] = -np.inf
             scores[known] = block
+        top_ids, top_scores = self._top(scores, k)
+        return (top_ids[0], top_scores[0]) if scalar else (top_ids, top_scores)
+
+    def _top(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(n, items) scores -> (n, k) raw ids and scores, best first, padded with -1 / -inf."""
         ranked = top_k(scores, k)  # (n, min(k, items))
         top_scores = np.take_along_axis(scores, ranked, axis=1)
         top_ids = np.where(np.isfinite(top_scores), self.items_.ids[ranked], -1)
@@ -94,4 +151,4 @@ class Recommender(BaseEstimator, ABC):
             pad = k - ranked.shape[1]
             top_ids = np.pad(top_ids, ((0, 0), (0, pad)), constant_values=-1)
             top_scores = np.pad(top_scores, ((0, 0), (0, pad)), constant_values=-np.inf)
-        return (top_ids[0], top_scores[0]) if scalar else (top_ids, top_scores)
+        return top_ids, top_scores

@@ -16,6 +16,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from models.recsys.base import Recommender
@@ -68,9 +69,9 @@ class EASERecommender(Recommender):
         other.popularity_exponent = popularity_exponent
         return other
 
-    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         # (batch, items) sparse history @ (items, items) weights -> (batch, items) dense scores.
-        scores = np.asarray(self.interactions_[rows] @ self.weights_)
+        scores = np.asarray(histories @ self.weights_)
         if self.popularity_exponent:
             scores = scores / np.maximum(self.popularity_, 1.0).astype(np.float32) ** self.popularity_exponent
         return scores

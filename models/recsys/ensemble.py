@@ -18,6 +18,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.base import clone
 
@@ -101,8 +102,8 @@ class BlendRecommender(Recommender):
             return member.fit(ratings, item_ids=item_ids, valid=valid)
         return member.fit(ratings, item_ids=item_ids)
 
-    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         # Two (batch, items) score blocks, each standardised per user -> (batch, items) blended scores.
-        first = standardise_rows(self.first_._score_rows(rows))
-        second = standardise_rows(self.second_._score_rows(rows))
+        first = standardise_rows(self.first_._score_histories(histories))
+        second = standardise_rows(self.second_._score_histories(histories))
         return (1.0 - self.weight_) * first + self.weight_ * second

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from numpy.typing import ArrayLike
@@ -169,13 +170,13 @@ class AutoencoderRecommender(Recommender):
             total += float((log_probs * x).sum())
         return total / max(rows.shape[0], 1)
 
-    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         device = next(self.module_.parameters()).device  # cuda while validating inside the loop, else cpu
         was_training = self.module_.training
         self.module_.eval()
         try:
             with torch.no_grad():
-                x = torch.from_numpy(self.interactions_[rows].toarray()).to(device)  # (batch, items)
+                x = torch.from_numpy(histories.toarray().astype(np.float32)).to(device)  # (batch, items)
                 return self.module_(x).float().cpu().numpy()  # (batch, items) logits
         finally:
             self.module_.train(was_training)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from models.recsys.base import Recommender
@@ -19,6 +20,6 @@ class PopularityRecommender(Recommender):
         self._fit_interactions(ratings, item_ids)
         return self
 
-    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         # (items,) -> (batch, items): a broadcast view, copied by the caller only if it writes.
-        return np.broadcast_to(self.popularity_.astype(np.float32), (rows.shape[0], len(self.items_)))
+        return np.broadcast_to(self.popularity_.astype(np.float32), (histories.shape[0], len(self.items_)))

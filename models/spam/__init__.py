@@ -6,7 +6,7 @@ reading a corpus does not import torch.
 """
 
 from models.spam.corpus import deduplicate, message_text, message_texts, read_corpus
-from models.spam.metrics import choose_threshold, classification_report
+from models.spam.metrics import choose_threshold, classification_report, threshold_for_fpr
 from models.spam.parsing import ParsedMessage, parse_message
 from models.spam.splits import DataSplit, ValidationSplit, random_split, time_split, validation_split
 
@@ -22,6 +22,7 @@ __all__ = [
     "parse_message",
     "random_split",
     "read_corpus",
+    "threshold_for_fpr",
     "time_split",
     "validation_split",
 ]

@@ -97,3 +97,30 @@ def choose_threshold(y_val: ArrayLike, proba_val: ArrayLike, *, f1_tolerance: fl
     midpoints = np.append((distinct[:-1] + distinct[1:]) / 2, distinct[-1])  # (k,) cut i -> threshold
     best = np.flatnonzero(f1 >= f1.max() - f1_tolerance - 1e-12)
     return float(midpoints[best].max())
+
+
+def threshold_for_fpr(y_val: ArrayLike, proba_val: ArrayLike, *, target_fpr: float) -> float:
+    """The lowest threshold whose validation false-positive rate is at most `target_fpr`.
+
+    A spam filter is judged by the ham it loses: this fixes the operating point by the FPR a user accepts and
+    takes all the recall that allows (the lowest threshold is the one that flags most spam). Candidates are
+    the same midpoint cuts as `choose_threshold`; with no ham in `y_val` the FPR is undefined and the F1 rule
+    decides instead.
+    """
+    if not 0.0 <= target_fpr < 1.0:
+        raise ValueError(f"target_fpr must lie in [0, 1), got {target_fpr}")
+    scores = _spam_scores(proba_val)
+    labels = _binary_labels(y_val, len(scores))
+    n_ham = int((labels == 0).sum())
+    if n_ham == 0:
+        return choose_threshold(labels, scores)
+    distinct = np.unique(scores)[::-1]  # (k,) descending: cut i flags every score >= distinct[i]
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores, sorted_ham = scores[order], (labels[order] == 0)
+    last = np.searchsorted(-sorted_scores, -distinct, side="right") - 1  # (k,)
+    fpr = np.cumsum(sorted_ham)[last] / n_ham  # (k,) non-decreasing as the cut moves down
+    midpoints = np.append((distinct[:-1] + distinct[1:]) / 2, distinct[-1])
+    allowed = np.flatnonzero(fpr <= target_fpr + 1e-12)
+    if allowed.size == 0:  # even the top score is ham: flag nothing that scores below it
+        return float(np.nextafter(distinct[0], np.inf))
+    return float(midpoints[allowed.max()])

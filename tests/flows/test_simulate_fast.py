@@ -25,7 +25,7 @@ def small(home: Path, **overrides: object) -> Settings:
         "replay_annotation_budget": 15,
         "label_trigger_count": 40,
         "gate_n_bootstrap": 200,
-        "gate_min_recent": 10,
+        "gate_min_window": 10,
         "labeling_hash_memory_kib": 8192,
         **overrides,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,8 +48,8 @@ class FixedScores(Recommender):
         self._fit_interactions(ratings, [10, 20, 30, 40, 50, 60])
         return self
 
-    def _score_rows(self, rows: np.ndarray) -> np.ndarray:
-        return np.tile([0.9, 0.8, 0.7, 0.6, 0.5, 0.4], (rows.shape[0], 1))
+    def _score_histories(self, histories: Any) -> np.ndarray:
+        return np.tile([0.9, 0.8, 0.7, 0.6, 0.5, 0.4], (histories.shape[0], 1))
 
 
 def _frame(pairs: list[tuple[int, int]]) -> pd.DataFrame:
