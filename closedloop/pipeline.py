@@ -56,10 +56,14 @@ class Watermarks:
         )
 
 
-def snapshot(model: str, settings: Settings, store: Store, trained_on: Watermarks) -> Snapshot:
+def snapshot(
+    model: str, settings: Settings, store: Store, trained_on: Watermarks, *, window_share: float | None = None
+) -> Snapshot:
     """Fresh training data; what `trained_on` (the champion's watermarks) has not seen holds the window."""
     if model == "spam":
-        return build_spam_snapshot(settings, store, champion_upto_id=trained_on.labels)
+        return build_spam_snapshot(
+            settings, store, champion_upto_id=trained_on.labels, window_share=window_share
+        )
     return build_recsys_snapshot(settings, store, champion_interactions_upto_id=trained_on.interactions)
 
 

@@ -180,6 +180,7 @@ def replay_service(
     rate: float = 10.0,
     feedback_rate: float = 0.3,
     annotators: bool = False,
+    passes: int = 1,
 ) -> Service:
     """`closedloop simulate <model>` against this platform's API: the later part of the corpus as traffic;
     with `annotators`, simulated annotators also answer the labeling queue from the corpus's own labels."""
@@ -189,4 +190,6 @@ def replay_service(
         command += ["--limit", str(limit)]
     if annotators:
         command.append("--annotators")
+    if passes != 1:
+        command += ["--passes", str(passes)]
     return Service(f"replay-{model}", command, oneshot=True)

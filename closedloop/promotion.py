@@ -12,6 +12,7 @@ from closedloop.datasets.spam import SpamSnapshot
 from closedloop.gate import BinaryOutcomes, Floor, GateDecision, GatePolicy, UnitScores, decide
 from closedloop.packaging import RecommenderModel, SpamFilterModel
 from closedloop.settings import Settings
+from closedloop.store import Store, read_training_labels, shadow_predictions, spam_subject_key
 from models.recsys.metrics import evaluate_from_histories
 
 K = 10
@@ -74,6 +75,34 @@ def judge_spam(
         "shadow": 0 if shadow is None else int(len(shadow) - shadow["text"].isin(set(window_texts)).sum()),
     }
     return decision
+
+
+SHADOW_COLUMNS = ["text", "label", "champion", "challenger"]
+
+
+def labelled_shadow(store: Store, *, champion_version: str, challenger_version: str) -> pd.DataFrame:
+    """Live spam traffic that `champion_version` served and `challenger_version` shadow-scored, and that has
+    since been labelled: one row per message (`SHADOW_COLUMNS`; the two models' decisions as served), the
+    newest prediction of a message speaking for it."""
+    with store.session() as session:
+        shadow = shadow_predictions(
+            session, model="spam", champion_version=champion_version, challenger_version=challenger_version
+        )
+        labels = read_training_labels(session, model="spam").frame
+    if shadow.empty or labels.empty:
+        return pd.DataFrame(columns=SHADOW_COLUMNS)
+    texts = [i.get("text") or f"{i.get('subject', '')}\n\n{i.get('body', '')}" for i in shadow["input"]]
+    frame = pd.DataFrame(
+        {
+            "text": texts,
+            "key": [spam_subject_key(text) for text in texts],
+            "champion": [bool(o["is_spam"]) for o in shadow["output"]],
+            "challenger": [bool(o["is_spam"]) for o in shadow["shadow_output"]],
+        }
+    )
+    frame["label"] = frame["key"].map(dict(zip(labels["subject_key"], labels["label"], strict=True)))
+    frame = frame.dropna(subset=["label"]).drop_duplicates("key", keep="last")
+    return frame.astype({"label": "int64"})[SHADOW_COLUMNS].reset_index(drop=True)
 
 
 def _pooled(window: BinaryOutcomes | None, shadow: pd.DataFrame) -> BinaryOutcomes | None:

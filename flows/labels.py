@@ -1,6 +1,7 @@
 """The label watcher: turns agreed user feedback into consensus labels, keeps the labeling queue stocked
-(the deployed policy tops it up when under half a batch waits), and fires the retraining trigger when enough
-new labels have arrived since the last retrain."""
+(the deployed policy tops it up when under half a batch waits), re-judges a standing challenger once enough
+of its shadow-scored traffic is labelled, and fires the retraining trigger when enough new labels (and, for
+the recommender, interactions) have arrived since the last retrain."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from prefect.events import emit_event
 
 from closedloop import tracking, triggers
 from closedloop.labeling import top_up_queue
+from closedloop.serving import ALIASES
 from closedloop.settings import get_settings
 from closedloop.store import derive_feedback_labels, open_store
+from flows.regate import regate_challenger
 
 TASKS = ("spam", "recsys")
+SHADOW_SCORED = [kind for kind, aliases in ALIASES.items() if "challenger" in aliases]
 
 
 @flow(name="watch-labels")
@@ -30,6 +34,10 @@ def watch_labels() -> dict[str, int]:
                 queued = top_up_queue(session, model=model, settings=settings)  # type: ignore[arg-type]
             if queued:
                 logger.info("%s: %d items queued for labeling", model, queued)
+            if model in SHADOW_SCORED:
+                outcome = regate_challenger.fn(model)  # inline: most minutes it only counts labels
+                if outcome["status"] == "judged":
+                    logger.info("%s: standing challenger re-judged: %s", model, outcome["reason"])
             due, count, newest = triggers.labels_due(settings, store, client, model=model)
             counts[model] = count
             if due:

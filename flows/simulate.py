@@ -45,10 +45,13 @@ class ReplayOptions:
     seed: int = 0
     api_key: str | None = None
     ready_timeout: float = 120.0
+    passes: int = 1  # times through the stream; 0: until stopped (the demo keeps serving after the end)
 
     def __post_init__(self) -> None:
         if self.limit is not None and self.limit < 1:
             raise ValueError(f"limit must be at least 1, got {self.limit}")
+        if self.passes < 0:
+            raise ValueError(f"passes must be >= 0 (0: until stopped), got {self.passes}")
         if self.rate < 0:
             raise ValueError(f"rate must be >= 0 requests per second, got {self.rate}")
         for name in ("feedback_rate", "wrong_share"):
@@ -69,6 +72,7 @@ class ReplayTally:
     interactions: int = 0  # recommender: ratings logged through the interaction log
     rejected_requests: int = 0  # items the API turned away (e.g. a message over its size limit): skipped
     annotator_labels: int = 0  # labels the simulated annotators gave (with --annotators)
+    passes: int = 0  # complete passes through the stream
     correct: int = 0  # spam: decisions matching the corpus label; recsys: visits with a hit in the top 10
     versions: Counter[str] = field(default_factory=Counter)  # model version -> predictions it served
     seconds: float = 0.0
@@ -86,34 +90,48 @@ def replay(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
     desk: AnnotationDesk | None = None,
+    on_pass: Callable[[ReplayTally], None] | None = None,
 ) -> ReplayTally:
     """Replay `model`'s later corpus part through the API behind `client` (its base_url is the API); with a
-    `desk`, simulated annotators answer the labeling queue every few seconds as the traffic flows."""
+    `desk`, simulated annotators answer the labeling queue every few seconds as the traffic flows. The stream
+    runs `options.passes` times (0: until stopped), `on_pass` hearing of each pass's end."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     api = _Api(client, options)
     users = SimulatedUsers(options.feedback_rate, options.wrong_share, seed=options.seed)
     tally = ReplayTally(model=model)
+
+    def stream() -> Iterator[None]:
+        if model == "spam":
+            return _spam_steps(api, users, settings, tally)
+        return _recsys_steps(api, users, settings, tally)
+
     # The stream first: "nothing to replay" is a configuration error worth saying before waiting on the API.
-    steps = (
-        _spam_steps(api, users, settings, tally)
-        if model == "spam"
-        else _recsys_steps(api, users, settings, tally)
-    )
+    steps = stream()
     api.wait_ready(model)
     started = time.monotonic()
     total = tally.stream if options.limit is None else min(options.limit, tally.stream)
     if on_total is not None:
-        on_total(total)
-    for done, _ in enumerate(steps, start=1):
-        if progress is not None:
-            progress(done)
-        if desk is not None:
-            tally.annotator_labels += desk.maybe_work()
-        if done >= total:
+        on_total(total if options.passes == 1 else 0)
+    done = 0
+    while True:
+        for _ in steps:
+            done += 1
+            if progress is not None:
+                progress(done)
+            if desk is not None:
+                tally.annotator_labels += desk.maybe_work()
+            if options.limit is not None and done >= options.limit:
+                break
+            if options.rate > 0:
+                time.sleep(max(0.0, started + done / options.rate - time.monotonic()))
+        tally.passes += 1
+        if on_pass is not None:
+            on_pass(tally)
+        finished = options.passes and tally.passes >= options.passes
+        if finished or (options.limit is not None and done >= options.limit):
             break
-        if options.rate > 0:
-            time.sleep(max(0.0, started + done / options.rate - time.monotonic()))
+        steps = stream()  # again from the start: the same users come back, and the platform keeps serving
     tally.seconds = round(time.monotonic() - started, 3)
     return tally
 
@@ -224,15 +242,15 @@ class AnnotationDesk:
             truth = CorpusTruth.spam(later_messages(settings))
         else:
             truth = CorpusTruth.recsys(later_ratings(settings))
+        self.store = open_store(settings.store_url)
         self.annotators = SimulatedAnnotators(
             truth,
             replace(deployed_policy(settings), seed=seed),
-            describe=item_describer(settings, model),  # type: ignore[arg-type]
+            describe=item_describer(settings, model, sessions=self.store.session),  # type: ignore[arg-type]
             delay_seconds=settings.replay_annotation_delay,
             seed=seed,
         )
         self.model, self.every_s = model, every_s
-        self.store = open_store(settings.store_url)
         self._last = time.monotonic()
 
     def maybe_work(self) -> int:

@@ -114,7 +114,7 @@ def _policies(
             annotators=SimulatedAnnotators(
                 truth,
                 queue,
-                describe=item_describer(frozen_home, model),
+                describe=item_describer(frozen_home, model, sessions=stores["loop_noisy"].session),
                 seed=seed,  # type: ignore[arg-type]
             ),
         )

@@ -125,3 +125,42 @@ def synthetic_spam_corpus(root: Path, *, n_ham: int = 300, n_spam: int = 150, se
 
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+NEW_SPAM_WORDS = (
+    "crypto wallet airdrop token mining blockchain presale whitelist staking yield exchange coin ledger "
+    "metaverse nft pump launch moon rocket altcoin swap bridge validator seed phrase recover account"
+).split()
+
+
+def drifting_spam_corpus(
+    root: Path, *, n_ham: int = 400, n_spam: int = 200, seed: int = 0, drift_day: int = 180
+) -> Path:
+    """Like `synthetic_spam_corpus`, but spam sent after `drift_day` (of 2002) is a new campaign: its
+    words come from a vocabulary the earlier spam never used, so a filter trained on the first half of the
+    year misses much of it, and one retrained on labels of the new spam catches it."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for group, count, label in (("easy_ham", n_ham, 0), ("spam", n_spam, 1)):
+        folder = root / group
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            day = int(rng.integers(0, 336))
+            subject, body = synthetic_message(label, rng)
+            if label and day >= drift_day:
+                words = [
+                    str(rng.choice(NEW_SPAM_WORDS if rng.random() < 0.6 else COMMON_WORDS)) for _ in range(40)
+                ]
+                subject = " ".join(str(rng.choice(NEW_SPAM_WORDS)) for _ in range(3)).capitalize()
+                body = " ".join(words) + f"\nref {int(rng.integers(1_000_000))}"
+            month, dom = 1 + day // 28, 1 + day % 28
+            text = raw_message(
+                subject=subject,
+                body=body,
+                sender=f"user{i}@{group}.example.org",
+                date=f"Mon, {dom:02d} {_MONTHS[month - 1]} 2002 10:00:00 +0000",
+                index=i,
+            )
+            (folder / f"{i + 1:05d}.{seed:04d}{i:028x}").write_text(text)
+    return root

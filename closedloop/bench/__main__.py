@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from closedloop.bench import curve, dashboard, labeling, loop, replay, retraining, serving, training
+from closedloop.bench import (
+    curve,
+    dashboard,
+    gate_power,
+    labeling,
+    loop,
+    replay,
+    retraining,
+    serving,
+    training,
+)
 from closedloop.bench.machine import describe_machine, machine_line
 from closedloop.bench.report import splice_readme, write_results
 
@@ -18,6 +28,7 @@ SUITES = {
     "labeling": labeling,
     "loop": loop,
     "replay": replay,
+    "gate": gate_power,
 }
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -32,6 +32,7 @@ def demo_services(
     replay: bool,
     replay_rate: float,
     feedback_rate: float,
+    replay_passes: int = 2,
 ) -> list[Service]:
     """Everything `closedloop demo` runs: the platform with its UIs, first champions where `bootstrap`
     names models without one, and a replay of both corpora (unless `replay` is off) whose simulated
@@ -39,7 +40,9 @@ def demo_services(
     base_env = {"CLOSEDLOOP_BASE_FRACTION": DEMO_BASE_FRACTION, **environ}
     clients = (
         [
-            replay_service(m, ports, rate=replay_rate, feedback_rate=feedback_rate, annotators=True)
+            replay_service(
+                m, ports, rate=replay_rate, feedback_rate=feedback_rate, annotators=True, passes=replay_passes
+            )
             for m in MODELS
         ]
         if replay
@@ -57,6 +60,12 @@ def demo(
     replay: bool = typer.Option(True, "--replay/--no-replay", help="Stream the later corpus as traffic."),
     replay_rate: float = typer.Option(5.0, min=0.0, help="Replayed requests per second, per model."),
     feedback_rate: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of predictions users answer."),
+    replay_passes: int = typer.Option(
+        2,
+        min=0,
+        help="Times the replay streams each corpus (0: until stopped): after the first pass the promoted "
+        "models keep serving the same users; each pass's end is logged.",
+    ),
     no_services: bool = typer.Option(False, "--no-services", help="Fetch the corpora, then exit."),
 ) -> None:
     """Fetch the corpora, train first champions where none exist, run the platform and the replay."""
@@ -85,6 +94,7 @@ def demo(
         replay=replay,
         replay_rate=replay_rate,
         feedback_rate=feedback_rate,
+        replay_passes=replay_passes,
     )
     logs = settings.home / "logs"
     supervisor = Supervisor(logs=logs)

@@ -35,15 +35,17 @@ def refill(
     ),
 ) -> None:
     """Queue the logged predictions most worth a human label (uncertain, disputed, champion vs challenger)."""
+    from sqlalchemy.orm import sessionmaker
+
     from closedloop.labeling import deployed_policy, item_describer, queue_depth, refill_queue
     from closedloop.settings import get_settings
 
     settings = get_settings()
     policy = deployed_policy(settings, batch_size=batch_size, random_share=random_share)
-    describe = item_describer(settings, model.value)
-    if model is Model.recsys and describe is None:
-        errors.print("MovieLens not cached: items show ids only (`closedloop data fetch movielens`)")
     with store_session() as session:
+        describe = item_describer(settings, model.value, sessions=sessionmaker(session.get_bind()))
+        if model is Model.recsys and describe is None:
+            errors.print("MovieLens not cached: items show ids only (`closedloop data fetch movielens`)")
         added = refill_queue(session, model=model.value, policy=policy, describe=describe)
         depth = queue_depth(session, model=model.value)
     console.print(f"{model.value}: queued {added} items; {depth} waiting for labels", highlight=False)

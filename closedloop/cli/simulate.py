@@ -53,6 +53,12 @@ def simulate(
             "CLOSEDLOOP_REPLAY_ANNOTATION_DELAY seconds (needs the API's store: same CLOSEDLOOP_HOME).",
         ),
     ] = False,
+    passes: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Times through the stream (0: until stopped); each pass's end is reported on stderr."
+        ),
+    ] = 1,
     fast: Annotated[
         bool, typer.Option("--fast", help="Headless benchmark: frozen champion vs the loop, no API needed.")
     ] = False,
@@ -79,6 +85,7 @@ def simulate(
                 api_key=api_key or (settings.api_keys[0] if settings.api_keys else None),
                 ready_timeout=ready_timeout,
                 annotators=annotators,
+                passes=passes,
             )
     except NothingToReplay as error:
         raise UsageProblem(str(error)) from None
@@ -114,6 +121,7 @@ def _live(model: str, settings: Any, *, api: str, annotators: bool, **options: A
                 progress=update,
                 on_total=total,
                 desk=desk,
+                on_pass=_say_pass,
             )
     except ApiUnavailable as error:
         fail(str(error))
@@ -131,6 +139,16 @@ def _fast(model: str, settings: Any, *, seed: int) -> dict[str, Any]:
             errors.print(line, highlight=False)
 
     return run_benchmark(model, settings, seed=seed, say=say)
+
+
+def _say_pass(tally: Any) -> None:
+    """One line per finished pass (the demo's log shows it): what was served, by which versions."""
+    served = ", ".join(f"v{v}: {n:,}" for v, n in sorted(tally.versions.items(), key=lambda kv: int(kv[0])))
+    errors.print(
+        f"replay of {tally.model}: pass {tally.passes} through the stream finished — {tally.requests:,} "
+        f"requests in all, served by {served or 'nobody'}; feedback {tally.feedback:,}",
+        highlight=False,
+    )
 
 
 @contextmanager

@@ -73,10 +73,12 @@ def build_spam_snapshot(
     *,
     upto_id: int | None = None,
     champion_upto_id: int | None = None,
+    window_share: float | None = None,
 ) -> SpamSnapshot:
     """Snapshot fresh training data. `upto_id` pins the label watermark (default: every label so far);
     `champion_upto_id` is the champion's own training watermark: labels after it are new to both models,
-    and the newest share of them becomes the window (None: every label is new)."""
+    and the newest share of them becomes the window (None: every label is new; `window_share` overrides
+    `gate_window_fraction`)."""
     messages = corpora.load_spam(settings)
     manifest = corpora.read_manifest(settings, "spam") or {}
     base, holdout = fixed_holdout(messages, settings)
@@ -95,7 +97,7 @@ def build_spam_snapshot(
         labels = read_training_labels(session, model="spam", upto_id=upto_id)
     frame = labels.frame
     new = frame["label_id"] > champion_upto_id if champion_upto_id is not None else frame["label_id"] > -1
-    n_window = window_size(int(new.sum()), settings)
+    n_window = window_size(int(new.sum()), settings, window_share)
     train_labels, window_labels = frame.iloc[: len(frame) - n_window], frame.iloc[len(frame) - n_window :]
 
     train, report = _validated(corpus_rows, train_labels, holdout_rows, settings)

@@ -15,10 +15,12 @@ import pandas as pd
 from closedloop.settings import Settings
 
 
-def window_size(n_new: int, settings: Settings) -> int:
+def window_size(n_new: int, settings: Settings, share: float | None = None) -> int:
     """How many of the `n_new` units that arrived since the champion's watermark become the window: the
-    newest `gate_window_fraction` of them (the older rest is what the challenger learns from)."""
-    return math.floor(n_new * settings.gate_window_fraction) if n_new > 0 else 0
+    newest `gate_window_fraction` of them (the older rest is what the challenger learns from), or `share`
+    of them (1.0: all, to judge a model already trained)."""
+    fraction = settings.gate_window_fraction if share is None else share
+    return math.floor(n_new * fraction) if n_new > 0 else 0
 
 
 def newest_event(**times: pd.Series) -> dict[str, Any]:

@@ -6,7 +6,9 @@ a refill picks the same items whoever starts it.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from closedloop import corpora
 from closedloop.labeling.candidates import Describe
@@ -28,12 +30,15 @@ def deployed_policy(
     )
 
 
-def item_describer(settings: Settings, model: ModelName) -> Describe | None:
-    """Titles and recent history for movie items; None for spam, or when MovieLens was never fetched (movie
-    items then show ids only)."""
+def item_describer(
+    settings: Settings, model: ModelName, *, sessions: Callable[[], Session]
+) -> Describe | None:
+    """Titles and what the platform knows of the user (base ratings, then the interactions logged in the
+    store that `sessions` opens: `store.session`, a `sessionmaker`) for movie items; None for spam, or when
+    MovieLens was never fetched (movie items then show ids only)."""
     if model != "recsys" or corpora.read_manifest(settings, "movielens") is None:
         return None
-    return movielens_describer(settings)
+    return movielens_describer(settings, sessions=sessions)
 
 
 def top_up_queue(session: Session, *, model: ModelName, settings: Settings) -> int:
@@ -45,5 +50,6 @@ def top_up_queue(session: Session, *, model: ModelName, settings: Settings) -> i
         session,
         model=model,
         policy=deployed_policy(settings),
-        describe=item_describer(settings, model),
+        # the describer reads users' interactions through sessions of its own, on the same database
+        describe=item_describer(settings, model, sessions=sessionmaker(session.get_bind())),
     )

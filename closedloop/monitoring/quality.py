@@ -1,6 +1,7 @@
 """Live model quality on the predictions that got an answer from reality: for spam, the latest feedback per
 prediction (`recent_predictions`) or a consensus label; for recommendations, every reaction to a list
-(clicks, ratings, dismissals: `read_reactions`), so that one liked item among several ratings is a hit."""
+(clicks, ratings, dismissals, views; sent as feedback or as interactions that name the list:
+`read_reactions`), so that one liked item among several ratings is a hit."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def spam_quality(predictions: pd.DataFrame, labels: pd.Series) -> dict[str, floa
 
 
 def recsys_reactions(predictions: pd.DataFrame, store: Store) -> pd.DataFrame:
-    """Every reaction (`closedloop.store.REACTION_COLUMNS`) to the recommendation lists in `predictions`."""
+    """Every reaction (`closedloop.store.REACTION_COLUMNS`) to the recommendation lists in `predictions`,
+    from feedback and from the interactions that carry one of their prediction ids."""
     first = predictions["created_at"].min()  # the window's oldest list: no reaction before it matters
     with store.session() as session:
         reactions = read_reactions(session, since=None if pd.isna(first) else first.to_pydatetime())

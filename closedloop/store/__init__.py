@@ -32,7 +32,12 @@ from closedloop.store.interactions import (
     user_history,
 )
 from closedloop.store.migration import migrate
-from closedloop.store.predictions import get_prediction, log_predictions, recent_predictions
+from closedloop.store.predictions import (
+    get_prediction,
+    log_predictions,
+    recent_predictions,
+    shadow_predictions,
+)
 from closedloop.store.reactions import POSITIVE_STARS, REACTION_COLUMNS, Reaction, reaction, read_reactions
 from closedloop.store.records import (
     KINDS_BY_MODEL,
@@ -111,6 +116,7 @@ __all__ = [
     "record_interactions",
     "recsys_subject_key",
     "session_factory",
+    "shadow_predictions",
     "spam_subject_key",
     "upsert_consensus_label",
     "user_history",

@@ -95,3 +95,21 @@ def recent_predictions(
     for column in ("created_at", "feedback_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame.astype({"feedback_count": "int64", "score": "float64"})
+
+
+def shadow_predictions(
+    session: Session, *, model: ModelName, champion_version: str, challenger_version: str
+) -> pd.DataFrame:
+    """Predictions `champion_version` served while `challenger_version` shadow-scored them: columns
+    `prediction_id`, `input`, `output` (the champion's), `shadow_output` (the challenger's), oldest first."""
+    query = (
+        select(Prediction.id, Prediction.input, Prediction.output, Prediction.shadow_output)
+        .where(
+            Prediction.model == model,
+            Prediction.model_version == champion_version,
+            Prediction.shadow_version == challenger_version,
+        )
+        .order_by(Prediction.created_at, Prediction.id)
+    )
+    rows = [tuple(row) for row in session.execute(query)]
+    return pd.DataFrame(rows, columns=["prediction_id", "input", "output", "shadow_output"])

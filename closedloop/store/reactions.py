@@ -1,10 +1,12 @@
 """Reactions to recommendations: what a user's answer about one listed item says about the list.
 
-A click, or a rating of `POSITIVE_STARS` or more, is a positive reaction (the list held something the user
-wanted); a rating below that, or a dismiss, is a negative one (the list got an answer, but no hit). Live
-quality is computed from these rows alone, whatever their source, so every source maps onto
-`REACTION_COLUMNS`: today the feedback events; interactions that name the prediction they answer can join
-the same frame later.
+Whether an answer is positive (the list held something the user wanted) or negative (the list got an answer,
+but no hit) is the recommender's own rule, `models.recsys.signals.is_positive`: a click or a view, or a rating
+of `POSITIVE_RATING` stars or more, is positive; a lower rating or a dismiss is negative. Live quality is
+computed from these rows alone, whatever their source, so both sources map onto `REACTION_COLUMNS`: feedback
+events on a recommendation, and logged interactions that name the recommendation they answer
+(`prediction_id`). A view is positive here as in training: log as a view what the user opened, not what a
+list merely showed, or every list shown becomes a hit.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from closedloop.store.records import KINDS_BY_MODEL
-from closedloop.store.tables import FeedbackEvent, Prediction
+from closedloop.store.tables import FeedbackEvent, Interaction, Prediction
 from closedloop.store.validation import feedback_item
+from models.recsys.signals import POSITIVE_RATING, is_positive
 
-POSITIVE_STARS = (
-    3  # MovieLens: 3 stars and up is "liked" (as in training labels, closedloop.store.derivation)
-)
-# One row per reaction; `kind` ("click", "rating", "dismiss") lets a metric single out clicks (CTR).
+POSITIVE_STARS = POSITIVE_RATING  # the same threshold, under the name the replay's simulated users import
+# One row per reaction; `kind` (click, rating, dismiss, view) lets a metric single out clicks (CTR).
 REACTION_COLUMNS = ["prediction_id", "item_id", "positive", "kind"]
+REACTION_DTYPES = {"prediction_id": "object", "item_id": "int64", "positive": "bool", "kind": "object"}
+Row = tuple[str, int, bool, str]  # one row of REACTION_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -43,22 +46,22 @@ def reaction(*, kind: str, value: Any) -> Reaction | None:
     if kind not in KINDS_BY_MODEL["recsys"]:
         return None
     item = feedback_item(kind=kind, value=value)
-    if kind == "rating":
-        return Reaction(item, positive=int(value["rating"]) >= POSITIVE_STARS)
-    return Reaction(item, positive=kind == "click")
+    stars = float(value["rating"]) if kind == "rating" else None
+    return Reaction(item, positive=is_positive(kind, stars))
 
 
 def read_reactions(session: Session, *, since: datetime | None = None) -> pd.DataFrame:
     """Every reaction to a recommendation served at or after `since` (all of them, not only each list's
     latest: a list with several ratings is a hit if any of them is positive), as `REACTION_COLUMNS`.
 
-    The one source today is feedback; interactions that carry a prediction_id are concatenated here once
-    they are stored.
+    Feedback events come first, then the interactions that carry the prediction_id of such a list, each in
+    the order they were stored; a list answered through either source counts as answered.
     """
-    return _feedback_reactions(session, since=since)
+    rows = _feedback_reactions(session, since=since) + _interaction_reactions(session, since=since)
+    return pd.DataFrame(rows, columns=REACTION_COLUMNS).astype(REACTION_DTYPES)
 
 
-def _feedback_reactions(session: Session, *, since: datetime | None) -> pd.DataFrame:
+def _feedback_reactions(session: Session, *, since: datetime | None) -> list[Row]:
     query = (
         select(FeedbackEvent.prediction_id, FeedbackEvent.kind, FeedbackEvent.value)
         .join(Prediction, Prediction.id == FeedbackEvent.prediction_id)
@@ -72,5 +75,21 @@ def _feedback_reactions(session: Session, *, since: datetime | None) -> pd.DataF
         found = reaction(kind=kind, value=value)
         if found is not None:
             rows.append((prediction_id, found.item_id, found.positive, kind))
-    frame = pd.DataFrame(rows, columns=REACTION_COLUMNS)
-    return frame.astype({"prediction_id": "object", "item_id": "int64", "positive": "bool", "kind": "object"})
+    return rows
+
+
+def _interaction_reactions(session: Session, *, since: datetime | None) -> list[Row]:
+    # prediction_id is no foreign key (interactions also name predictions this store never logged): the join
+    # keeps those that answer a logged recommendation, served in the window.
+    query = (
+        select(Interaction.prediction_id, Interaction.item_id, Interaction.kind, Interaction.value)
+        .join(Prediction, Prediction.id == Interaction.prediction_id)
+        .where(Prediction.model == "recsys", Interaction.model == "recsys")
+        .order_by(Interaction.id)
+    )
+    if since is not None:
+        query = query.where(Prediction.created_at >= since)
+    return [
+        (prediction_id, int(item_id), is_positive(kind, value), kind)
+        for prediction_id, item_id, kind, value in session.execute(query)
+    ]

@@ -1,5 +1,6 @@
-"""What a logged interaction says about a user's taste: the one rule that training snapshots, fold-in at
-serving and the gate's window all apply.
+"""What a user's answer about an item says about their taste: the one rule that training snapshots, fold-in
+at serving, the gate's window and the live quality of served lists (reactions to a recommendation, whether
+sent as feedback or as an interaction) all apply.
 
 A view or a click is a positive; a rating of `POSITIVE_RATING` stars or more is a positive, a lower rating a
 negative; a dismissal is a negative. A user's latest interaction with an item decides (someone who clicked a
@@ -17,13 +18,15 @@ import pandas as pd
 
 POSITIVE_RATING = 3  # MovieLens stars: 3+ is a movie the user liked (1-2: one they did not)
 KINDS = ("view", "rating", "click", "dismiss")
+POSITIVE_KINDS = frozenset({"view", "click"})  # a rating is judged by its stars; any other kind is negative
 
 
 def is_positive(kind: str, value: float | None) -> bool:
-    """Whether one interaction is a positive signal (see the module docstring)."""
+    """Whether one answer about an item is a positive signal: `value` is the stars of a rating (None for
+    every other kind). See the module docstring."""
     if kind == "rating":
         return value is not None and value >= POSITIVE_RATING
-    return kind in ("view", "click")
+    return kind in POSITIVE_KINDS
 
 
 @dataclass

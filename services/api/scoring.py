@@ -1,5 +1,7 @@
 """Scoring and logging one request's predictions: the champion scores in the request, the prediction is
-queued for logging, and a share of spam traffic is queued for shadow scoring by the challenger."""
+queued for logging, and a share of spam traffic is queued for shadow scoring by the challenger. A
+recommendation is ranked from the user's current history (their logged interactions folded in), so a new
+interaction counts at the very next request, with no retrain."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from closedloop.serving import (
     fast_inference,
     new_prediction_id,
 )
-from closedloop.store import PredictionRecord
+from closedloop.store import PredictionRecord, Store, user_history
+from models.recsys.signals import fold_history
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from services.api.schemas import RecommendedItem, RecommendIn, RecommendOut, SpamIn, SpamOut
@@ -69,16 +72,37 @@ def spam_results(
     return results
 
 
-def recommend(served: ServedModel, request: RecommendIn, *, log: PredictionLog) -> RecommendOut:
+def recommend(served: ServedModel, request: RecommendIn, *, store: Store, log: PredictionLog) -> RecommendOut:
+    """Rank from the user's current history and queue the prediction for logging.
+
+    That history is their training row, their logged interactions folded by `fold_history`, and the items
+    the request says they liked. Blocking (one indexed store read): call it from the thread pool.
+    """
+    with store.session() as session:
+        folded = fold_history(user_history(session, model="recsys", user_id=request.user_id))
+    sent = set(request.history or ())
+    # The request is the newest word on its items: liked now, even if the log holds an older dismissal.
+    liked, turned_down = folded.positives | sent, folded.negatives - sent
     with fast_inference():
         ids, scores, cold_start = served.wrapper.recommend(
-            request.user_id, request.k, exclude_seen=request.exclude_seen
+            request.user_id,
+            request.k,
+            exclude_seen=request.exclude_seen,
+            history=liked,
+            negatives=turned_down,
         )
+    # Counts, not the lists: a heavy user's history would bloat every logged prediction.
+    folded_counts = {"liked": len(liked), "turned_down": len(turned_down), "from_request": len(sent)}
     record = PredictionRecord(
         id=new_prediction_id(),
         model="recsys",
         model_version=served.version,
-        input={"user_id": request.user_id, "k": request.k, "exclude_seen": request.exclude_seen},
+        input={
+            "user_id": request.user_id,
+            "k": request.k,
+            "exclude_seen": request.exclude_seen,
+            "folded_history": folded_counts,
+        },
         output={"items": ids, "scores": scores, "cold_start": cold_start},
         score=scores[0] if scores else None,
     )

@@ -1,5 +1,6 @@
-"""The live panels of one model: traffic per bucket, quality from feedback rolled over the last buckets, and
-the champion's moves inside the same window, which both charts mark."""
+"""The live panels of one model: traffic per bucket, quality from feedback (for the recommender: every
+reaction to a list, sent as feedback or as an interaction) rolled over the last buckets, and the champion's
+moves inside the same window, which both charts mark."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def _spam_counts(session: Session, window: Window, traffic: dict[int, int]) -> t
 
 def _recsys_counts(session: Session, window: Window, traffic: dict[int, int]) -> tuple[Counts, int]:
     """`COUNTS` per bucket (lists served from the traffic, the rest from the lists' reactions) and how many
-    lists got an answer; the same per-list rules as the monitoring flow (`list_outcomes`)."""
+    lists got an answer; the same reactions (`read_reactions`: feedback and interactions) and per-list rules
+    (`list_outcomes`) as the monitoring flow."""
     reactions = read_reactions(session, since=window.since)
     lists = queries.recsys_lists(
         session, prediction_ids=reactions["prediction_id"].unique().tolist(), width=window.width

@@ -1,7 +1,8 @@
 """The dashboard's SELECTs, so a page costs a handful of indexed scans however many predictions the store
 holds: traffic and the spam filter's confusion counts aggregate in SQL, per bucket; the recommender's
-reacted lists come back row by row, bounded by their reactions (read and judged by
-`closedloop.store.read_reactions`), since whether a list is a hit depends on where the liked item sat.
+reacted lists come back row by row, bounded by their reactions (feedback events and interactions that name a
+list, read and judged by `closedloop.store.read_reactions`, as the monitoring flow reads them), since whether
+a list is a hit depends on where the liked item sat.
 
 Buckets are whole multiples of `width` seconds since the epoch, computed by the database (`strftime` on
 SQLite, `extract(epoch ...)` on PostgreSQL).

@@ -62,7 +62,10 @@ def settings(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Set
             movies = QueuePolicy(batch_size=10, random_share=1.0)  # recommendations are picked at random
             assert (
                 refill_queue(
-                    session, model="recsys", policy=movies, describe=item_describer(settings, "recsys")
+                    session,
+                    model="recsys",
+                    policy=movies,
+                    describe=item_describer(settings, "recsys", sessions=store.session),
                 )
                 == 1
             )
@@ -179,7 +182,13 @@ def test_two_annotators_and_an_adjudicator(chromium: Path, base_url: str, settin
         "Re: build failure": (0, "annotation"),
         "<b>Prize</b> inside": (1, "adjudication"),
     }
-    trained = snapshot.train[snapshot.train["source"] != "corpus"]
+    # Every consensus label reaches the snapshot: the newest half as the gate's window, the rest trained on.
+    assert (
+        len(snapshot.window) == 1
+        and snapshot.window["label_id"].tolist() == labels["label_id"].tail(1).tolist()
+    )
+    full = snapshot.refit()
+    trained = full.train[full.train["source"] != "corpus"]
     assert sorted(zip(trained["text"], trained["label"], trained["source"], strict=True)) == sorted(
         zip(labels["text"], labels["label"], labels["source"], strict=True)
     )

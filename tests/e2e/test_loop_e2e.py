@@ -6,6 +6,7 @@ API serves what the gate decided. No mocks anywhere."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -28,8 +29,9 @@ from closedloop.store import alias_history, open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]
 
-TRIGGER = 100  # consensus labels that start a retrain
+TRIGGER = 100  # consensus labels (and, for the recommender, interactions) that start a retrain
 REPLAYED = 130  # messages replayed, each with feedback: the threshold is crossed once, not twice
+VISITS = 120  # recommender visits replayed: their ratings reach the interaction log through the API
 
 
 def _data_dir(tmp_path: Path) -> Path:
@@ -40,10 +42,11 @@ def _data_dir(tmp_path: Path) -> Path:
 
 def test_feedback_retrains_through_the_trigger_and_serving_follows(tmp_path: Path):
     started = time.monotonic()
-    settings = {"label_trigger_count": str(TRIGGER)}
+    settings = {"label_trigger_count": str(TRIGGER), "gate_min_window": "20"}
     with running_platform(tmp_path, data_dir=_data_dir(tmp_path), settings=settings) as platform:
         try:
             _check_the_loop(platform)
+            _check_the_recommender_loop(platform)
         except (AssertionError, httpx.HTTPError) as failure:
             logs = "\n".join(
                 f"--- {name}:\n{platform.supervisor.tail(name, 30)}" for name in platform.supervisor.running
@@ -116,3 +119,37 @@ def _finished(platform: Platform, flow_run_id: str) -> str | None:
     run = httpx.get(f"{platform.ports.prefect_api_url}/flow_runs/{flow_run_id}", timeout=10).json()
     state = str(run["state"]["type"])
     return state if state in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+
+
+def _check_the_recommender_loop(platform: Platform) -> None:
+    """Visits replayed through the API log their ratings as interactions; the watcher counts them and fires
+    the trigger; the retrain judges its challenger on the newest interactions; serving follows."""
+    api, client = platform.ports.api_url, platform.mlflow
+    name = registry.registered_name("recsys")
+    assert served_version(api, "recsys") == "1"
+    replay = replay_service("recsys", platform.ports, limit=VISITS, rate=0, feedback_rate=1.0)
+    platform.start(replay)
+    assert platform.supervisor.running[replay.name].wait(timeout=180) == 0, platform.supervisor.tail(
+        replay.name
+    )
+    tags = wait_for(
+        lambda: version_tags(client, name, "2"), timeout=240, what="recommender v2 from the label trigger"
+    )
+    assert tags["trigger"] == triggers.LABELS_EVENT
+    assert int(tags["lineage.interactions_last_id"]) >= TRIGGER, "the retrain read the logged interactions"
+    runs = [
+        run
+        for run in deployment_flow_runs(platform.ports.prefect_api_url, "retrain-recsys")
+        if run["parameters"].get("reason") == triggers.LABELS_EVENT
+    ]
+    final = wait_for(lambda: _finished(platform, runs[-1]["id"]), timeout=240, what="the recsys retrain")
+    assert final == "COMPLETED"
+    tags = version_tags(client, name, "2") or {}
+    assert tags["gate.decision"] in {"promote", "refuse"}
+    assert json.loads(tags["gate.metrics"])["slice"] == "window", "judged on the newest interactions"
+    champion = registry.aliased_version(client, name=name, alias="champion")
+    assert champion is not None
+    expected = str(champion.version)
+    assert wait_for(
+        lambda: served_version(api, "recsys") == expected or None, timeout=60, what=f"recommender v{expected}"
+    )

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from closedloop import registry, tracking, triggers
 from closedloop.cli.app import app
+from closedloop.monitoring.quality import recsys_quality, recsys_reactions
 from closedloop.monitoring.report import drift_report, drift_summary
 from closedloop.packaging import load_wrapper, log_spam_model
 from closedloop.settings import Settings
@@ -27,7 +28,9 @@ from closedloop.store import (
     PredictionRecord,
     log_predictions,
     open_store,
+    recent_predictions,
     record_feedback,
+    record_interactions,
 )
 from flows.monitor import monitor
 from models.redaction import redact_pii
@@ -35,6 +38,7 @@ from models.spam.baseline import TfidfLogisticSpamModel
 from models.spam.corpus import message_text
 from models.spam.descriptors import describe_texts, text_profile
 from tests.factories import synthetic_message
+from tests.kernel.store.factories import interaction, logged, recsys_prediction
 
 N_CURRENT = 120
 
@@ -258,3 +262,41 @@ def test_recsys_monitoring_reads_every_reaction_and_recommendation_drift(recsys_
     assert set(columns) == {"user_requests", "user_history", "item_popularity", "top_score", "mean_score"}
     assert columns["user_history"]["drifted"]  # training users asked in the reference, strangers now
     assert (settings.home / "reports" / "monitoring" / "recsys" / "latest.html").exists()
+
+
+def test_recsys_quality_counts_reactions_sent_only_as_interactions(settings: Settings):
+    store = open_store(settings.store_url)
+    try:
+        with store.session() as session:
+            lists = logged(session, *[recsys_prediction(user_id=u, items=(1, 2, 3)) for u in range(6)])
+            # List 0: 4 stars on item 2 (a hit at rank 2); 1: 5 stars on item 3, then 1 star on item 1 (a
+            # hit at rank 3); 2: 2 stars on item 1 and 3: a dismiss (answered, no hit); 4: a click on item 1
+            # (a hit at rank 1); 5: nothing, but its user liked item 1 without naming the list (no reaction).
+            answers: list[list[dict[str, Any]]] = [
+                [{"item_id": 2, "kind": "rating", "value": 4.0}],
+                [
+                    {"item_id": 3, "kind": "rating", "value": 5.0},
+                    {"item_id": 1, "kind": "rating", "value": 1.0},
+                ],
+                [{"item_id": 1, "kind": "rating", "value": 2.0}],
+                [{"item_id": 3, "kind": "dismiss"}],
+                [{"item_id": 1, "kind": "click"}],
+                [],
+            ]
+            events = [
+                interaction(user_id=u, prediction_id=lists[u].id, **answer)
+                for u, given in enumerate(answers)
+                for answer in given
+            ]
+            events.append(interaction(user_id=5, item_id=1, kind="rating", value=5.0))
+            record_interactions(session, events=events)
+            predictions = recent_predictions(session, model="recsys")
+        assert predictions["feedback_kind"].isna().all()  # no feedback at all: interactions only
+        quality = recsys_quality(predictions, recsys_reactions(predictions, store))
+    finally:
+        store.close()
+    counts = {k: quality[k] for k in ("n_lists", "n_answered", "n_hits", "n_clicked")}
+    assert counts == {"n_lists": 6, "n_answered": 5, "n_hits": 3, "n_clicked": 1}
+    assert quality["hit_rate"] == pytest.approx(3 / 5) and quality["ctr"] == pytest.approx(1 / 6)
+    assert quality["mrr"] == pytest.approx((1 / 2 + 1 / 3 + 1) / 5)
+    assert quality["ndcg"] == pytest.approx((1 / math.log2(3) + 1 / math.log2(4) + 1) / 5)

@@ -10,7 +10,7 @@ from mlflow import MlflowClient
 from closedloop import registry, tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
-from flows.retrain import retrain
+from flows.retrain import RetrainError, retrain
 from models.spam.corpus import message_text
 from services.api import create_app
 from tests.factories import synthetic_message
@@ -22,94 +22,103 @@ def champion(settings: Settings) -> str | None:
     return str(found.version) if found else None
 
 
+def add_labels(settings: Settings, n: int, *, seed: int, flip: float = 0.0) -> None:
+    """`n` annotated messages from the corpus's own distribution (a `flip` share labelled wrongly)."""
+    rng = np.random.default_rng(seed)
+    store = open_store(settings.store_url)
+    with store.session() as session:
+        for i in range(n):
+            label = int(rng.random() < 1 / 3)
+            subject, body = synthetic_message(label, rng)
+            given = label if rng.random() >= flip else 1 - label
+            upsert_consensus_label(
+                session,
+                model="spam",
+                subject={"text": message_text(subject, body), "subject": subject, "body": body},
+                label=given,
+                source="annotation",
+                provenance={"test": f"label-{seed}-{i}"},
+            )
+    store.close()
+
+
 def test_first_model_is_promoted_identical_retrain_is_refused_and_rollback_works(spam_home: Settings):
     first = retrain(model="spam", reason="test")
     assert first.promoted, first.reason
     assert first.version == "1" and champion(spam_home) == "1"
+    nothing_new = retrain(model="spam", reason="test")
+    assert not nothing_new.promoted and nothing_new.evidence["rule"] == "window_too_small"
+    assert "waiting for more evidence" in nothing_new.reason
 
+    # 120 new labels from the same distribution: the newest 60 are the window, and a tie there is refused.
+    add_labels(spam_home, 120, seed=3)
     second = retrain(model="spam", reason="test")
     assert not second.promoted
-    assert "no significant improvement" in second.reason
+    assert second.evidence["window"]["n"] == 60
+    assert "no significant improvement on the recent window" in second.reason
     assert champion(spam_home) == "1"
     client: MlflowClient = tracking.configure(spam_home)
-    assert str(registry.aliased_version(client, name="spam-filter", alias="challenger").version) == "2"
+    assert str(registry.aliased_version(client, name="spam-filter", alias="challenger").version) == "3"
 
     # The run carries its lineage and the gate's evidence.
-    version = client.get_model_version("spam-filter", "2")
+    version = client.get_model_version("spam-filter", "3")
     run = client.get_run(version.run_id)
     assert run.data.tags["gate.decision"] == "refuse"
     assert len(run.data.tags["lineage.train_sha256"]) == 64
     assert "holdout_f1" in run.data.metrics and "selection_score" in run.data.metrics
 
     store = open_store(spam_home.store_url)
-    registry.promote(client, store, name="spam-filter", version="2", actor="test", reason="by hand")
+    registry.promote(client, store, name="spam-filter", version="3", actor="test", reason="by hand")
     move = registry.rollback(client, store, name="spam-filter", actor="test", reason="bad canary")
-    assert (move.from_version, move.to_version) == ("2", "1")
+    assert (move.from_version, move.to_version) == ("3", "1")
     history = registry.history(store, name="spam-filter")
-    assert history[0].reason.startswith("rollback from v2") and history[0].actor == "test"
-    assert [m.to_version for m in history if m.alias == "champion"] == ["1", "2", "1"]
+    assert history[0].reason.startswith("rollback from v3") and history[0].actor == "test"
+    assert [m.to_version for m in history if m.alias == "champion"] == ["1", "3", "1"]
     store.close()
 
     # The dashboard's gate history shows the refusal beside the promotion, each with its evidence.
     with TestClient(create_app(spam_home.model_copy(update={"reload_seconds": 3600}))) as api:
         gate = api.get("/dashboard/api/summary").json()["models"][0]["gate"]
         page = api.get("/dashboard").text
-    refused, promoted = gate["decisions"]
-    assert (refused["version"], refused["verdict"], promoted["version"], promoted["verdict"]) == (
-        "2",
-        "refuse",
-        "1",
-        "promote",
-    )
+    refused, waiting, promoted = gate["decisions"]
+    assert [d["version"] for d in (refused, waiting, promoted)] == ["3", "2", "1"]
+    assert [d["verdict"] for d in (refused, waiting, promoted)] == ["refuse", "refuse", "promote"]
+    assert waiting["rule"] == "window_too_small" and waiting["reason"] == nothing_new.reason
     assert refused["reason"] == second.reason and refused["rule"] == "no_significant_improvement"
-    assert refused["champion_version"] == "1" and refused["n"] == second.evidence["holdout"]["n"]
-    bootstrap = second.evidence["holdout"]["bootstrap"]
+    assert refused["champion_version"] == "1" and refused["n"] == second.evidence["window"]["n"]
+    bootstrap = second.evidence["window"]["bootstrap"]
     assert refused["delta"] == pytest.approx(bootstrap["estimate"], abs=1e-5)
     assert (refused["ci_low"], refused["ci_high"]) == pytest.approx(
         (bootstrap["ci_low"], bootstrap["ci_high"]), abs=1e-5
     )
-    assert refused["p_value"] == pytest.approx(second.evidence["holdout"]["mcnemar"]["p_value"], rel=1e-4)
-    assert refused["challenger_metrics"]["f1"] == pytest.approx(
-        second.evidence["holdout"]["challenger"]["f1"]
-    )
+    assert refused["p_value"] == pytest.approx(second.evidence["window"]["mcnemar"]["p_value"], rel=1e-4)
+    assert refused["challenger_metrics"]["f1"] == pytest.approx(second.evidence["window"]["challenger"]["f1"])
     assert set(refused["champion_metrics"]) == {"f1", "fpr"}
     assert promoted["reason"] == first.reason and promoted["challenger_metrics"]["f1"] > 0.5
-    assert "refused" in page and "no_significant_improvement" in page and "rollback from v2" in page
+    assert "refused" in page and "no_significant_improvement" in page and "rollback from v3" in page
 
 
 def test_poisoned_labels_train_a_candidate_the_gate_refuses(spam_home: Settings):
     assert retrain(model="spam", reason="test").promoted
-    rng = np.random.default_rng(7)
-    store = open_store(spam_home.store_url)
-    with store.session() as session:
-        for i in range(600):
-            label = int(rng.random() < 1 / 3)
-            subject, body = synthetic_message(label, rng)
-            flipped = label if rng.random() >= 0.3 else 1 - label  # 30 % of the labels are wrong
-            upsert_consensus_label(
-                session,
-                model="spam",
-                subject={"text": message_text(subject, body), "subject": subject, "body": body},
-                label=flipped,
-                source="annotation",
-                provenance={"test": f"poison-{i}"},
-            )
-    store.close()
+    add_labels(spam_home, 600, seed=7, flip=0.3)  # 30 % of the labels are wrong
 
     poisoned = retrain(model="spam", reason="test")
     assert not poisoned.promoted, poisoned.reason
     assert champion(spam_home) == "1"
+    assert poisoned.evidence["window"]["n"] == 300  # judged on evidence, not refused for want of it
     assert poisoned.evidence["holdout"]["challenger"]["f1"] <= poisoned.evidence["holdout"]["champion"]["f1"]
 
 
-def test_crash_inside_training_leaves_the_champion_untouched(spam_home: Settings):
+def test_a_failing_candidate_is_skipped_and_only_a_total_failure_stops_the_retrain(spam_home: Settings):
     assert retrain(model="spam", reason="test").promoted
     client = tracking.configure(spam_home)
     before = client.get_model_version("spam-filter", "1")
 
-    with pytest.raises(ValueError, match="unknown spam model"):
-        retrain(model="spam", reason="test", candidates=["baseline", "exploding-model"])
+    survived = retrain(model="spam", reason="test", candidates=["baseline", "exploding-model"])
+    assert survived.failed == ["exploding-model"] and survived.version == "2"
+    with pytest.raises(RetrainError, match="every candidate failed: exploding-model: ValueError"):
+        retrain(model="spam", reason="test", candidates=["exploding-model"])
 
     assert champion(spam_home) == "1"
-    assert [v.version for v in registry.list_versions(client, name="spam-filter")] == ["1"]
+    assert [v.version for v in registry.list_versions(client, name="spam-filter")] == ["2", "1"]
     assert client.get_model_version("spam-filter", "1").source == before.source

@@ -10,11 +10,11 @@ from flows.retrain import retrain
 def test_recommender_first_promotion_then_identical_refused(recsys_home: Settings):
     first = retrain(model="recsys", reason="test")
     assert first.promoted, first.reason
-    assert first.evidence["task"] == "recsys"
+    assert first.evidence["metric"] == "ndcg_at_10" and first.evidence["read_only_past"]
 
-    second = retrain(model="recsys", reason="test")
+    second = retrain(model="recsys", reason="test")  # no interaction since: nothing to judge on
     assert not second.promoted
-    assert second.evidence["rule"] == "no_significant_improvement"
+    assert second.evidence["rule"] == "window_too_small"
     client = tracking.configure(recsys_home)
     champion = registry.aliased_version(client, name="recommender", alias="champion")
     assert str(champion.version) == "1"

@@ -26,7 +26,7 @@ from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.packaging import log_recommender, log_spam_model
 from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.settings import Settings
-from closedloop.store import log_predictions, open_store, spam_subject_key
+from closedloop.store import log_predictions, open_store, read_interactions, spam_subject_key
 from closedloop.store.tables import ConsensusLabel, FeedbackEvent, LabelingItem, Prediction
 from flows.simulate import AnnotationDesk, ReplayOptions, replay
 from models.redaction import redact_pii
@@ -141,7 +141,7 @@ def test_spam_replay_through_the_cli_lands_predictions_and_feedback(replay_home:
     assert after[1] - before[1] == tally["feedback"]
 
 
-def test_recsys_replay_rates_recommended_items_from_the_future(replay_home: Path, api: str):
+def test_recsys_replay_logs_each_visits_ratings_through_the_interaction_log(replay_home: Path, api: str):
     settings = Settings(home=replay_home, base_fraction=0.4)
     before = stored(replay_home, "recsys")
     with httpx.Client(base_url=api, timeout=30) as client:
@@ -151,11 +151,19 @@ def test_recsys_replay_rates_recommended_items_from_the_future(replay_home: Path
             settings=settings,
             options=ReplayOptions(limit=15, rate=0, feedback_rate=1.0, seed=3),
         )
-    assert tally.requests == 15 and tally.stream == len(visits(later_ratings(settings)))
-    # Every rating sent is about a recommended item the user really rates later: all accepted, none wrong.
-    assert tally.feedback > 0 and tally.rejected_feedback == 0 and tally.wrong_feedback == 0
+    found = visits(later_ratings(settings))
+    assert tally.requests == 15 and tally.stream == len(found)
+    # Every visit's ratings are logged once, accepted; the ones reporting on a recommendation say which.
+    assert tally.interactions == sum(len(v.rated) for v in found[:15]) and tally.rejected_feedback == 0
+    assert tally.wrong_feedback == 0
     after = stored(replay_home, "recsys")
-    assert after[0] - before[0] == 15 and after[1] - before[1] == tally.feedback
+    assert after[0] - before[0] == 15 and after[1] == before[1], "no feedback events: interactions instead"
+    store = open_store(settings.store_url)
+    with store.session() as session:
+        logged = read_interactions(session, model="recsys").frame
+    store.close()
+    assert len(logged) == tally.interactions
+    assert logged["prediction_id"].notna().sum() == tally.feedback
 
 
 def test_bad_options_are_clear_cli_errors(replay_home: Path):

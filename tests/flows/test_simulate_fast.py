@@ -38,7 +38,7 @@ def test_spam_policies_are_scored_per_chunk_and_only_the_loops_move(tmp_path: Pa
     work = tmp_path / "work"
     result = run_benchmark("spam", settings, seed=1, workdir=work)
 
-    assert set(result["policies"]) == set(POLICIES) and len(result["chunks"]) == 3
+    assert set(result["policies"]) == set(POLICIES["spam"]) and len(result["chunks"]) == 3
     assert sum(result["chunks"]) == result["stream"] > 0
     for policy in result["policies"].values():
         rows = policy["per_chunk"]
@@ -60,7 +60,16 @@ def test_spam_policies_are_scored_per_chunk_and_only_the_loops_move(tmp_path: Pa
     assert result["policies"]["loop"]["wrong_feedback"] == 0
     noisy = result["policies"]["loop_noisy"]
     assert noisy["wrong_feedback"] > 0 and noisy["annotated"] > 0
-    assert set(result["targets"]["met"]) == {"loop_gain_ge_10", "loop_fpr_le_1pct", "noisy_gain_ge_8"}
+    assert set(result["targets"]) == {
+        "loop_minus_frozen_f1_points",
+        "loop_fpr",
+        "noisy_minus_frozen_f1_points",
+        "noisy_fpr",
+    }
+    # Every decision ran at the stream's time and read nothing newer than itself.
+    assert result["no_future_reads"]
+    for retrain in (r for p in result["policies"].values() for r in p["retrains"]):
+        assert retrain["read_only_past"] and retrain["newest_event_at"] <= retrain["decided_at"]
 
     # The annotators' answers went through the labeling kernel into consensus labels that outrank feedback.
     store = open_store(f"sqlite:///{work / 'loop_noisy' / 'feedback.db'}")
@@ -75,12 +84,18 @@ def test_recsys_policies_score_ndcg_per_chunk(tmp_path: Path):
     corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml.zip", n_users=40, n_items=30))
     result = run_benchmark("recsys", settings, seed=0)
 
+    assert set(result["policies"]) == set(POLICIES["recsys"])
     for policy in result["policies"].values():
         assert len(policy["per_chunk"]) == 3
         assert all(0.0 <= row["ndcg@10"] <= 1.0 for row in policy["per_chunk"])
         assert 0.0 <= policy["overall"]["ndcg@10"] <= 1.0
-    assert {row["version"] for row in result["policies"]["frozen"]["per_chunk"]} == {1}
-    assert result["policies"]["loop"]["feedback"] > 0
+    for name in ("frozen", "foldin"):
+        assert {row["version"] for row in result["policies"][name]["per_chunk"]} == {1}
+    assert result["policies"]["frozen"]["interactions"] == 0 and not result["policies"]["foldin"]["retrains"]
+    for name in ("foldin", "loop", "loop_noisy"):
+        assert result["policies"][name]["interactions"] > 0, "every visit's ratings go through the log"
+    assert result["policies"]["loop"]["retrains"] and result["no_future_reads"]
+    assert set(result["targets"]["ratio_to_frozen"]) == set(POLICIES["recsys"])
 
 
 def test_unknown_model_is_refused(tmp_path: Path):

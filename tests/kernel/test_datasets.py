@@ -93,7 +93,7 @@ def test_recsys_checks_drop_unknown_items_duplicates_and_leaks():
 
 def test_snapshot_is_reproducible_and_withholds_the_newest_labels(settings: Settings, tmp_path: Path):
     corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=60, n_spam=30))
-    settings = settings.model_copy(update={"gate_min_recent": 5, "recent_fraction": 0.25})
+    settings = settings.model_copy(update={"gate_window_fraction": 0.25})
     store = open_store(settings.store_url)
     with store.session() as session:
         for i in range(20):
@@ -116,7 +116,7 @@ def test_snapshot_is_reproducible_and_withholds_the_newest_labels(settings: Sett
     store.close()
 
     assert first.lineage["train_sha256"] == again.lineage["train_sha256"] == pinned.lineage["train_sha256"]
-    assert len(first.recent) == 5 and first.lineage["labels_in_training"] == 15
-    assert set(first.recent["text"]).isdisjoint(set(first.train["text"]))
+    assert len(first.window) == 5 and first.lineage["labels_in_training"] == 15
+    assert set(first.window["text"]).isdisjoint(set(first.train["text"]))
     assert len(first.holdout) == 18  # 20 % of 90 messages, stratified
     assert set(first.holdout["text"]).isdisjoint(set(first.train["text"]))

@@ -121,23 +121,25 @@ def test_fewer_false_alarms_do_not_excuse_a_significantly_worse_f1() -> None:
 
 @pytest.mark.parametrize("alpha", [0.05, 0.1])
 def test_binary_metrics_are_each_tested_at_half_alpha(alpha: float) -> None:
-    # F1 and FPR can each promote, so each interval is at 1 - alpha / 2 and the family-wise false-promotion
-    # rate stays at alpha (Bonferroni); the logged intervals are exactly those bootstraps at alpha / 2.
+    # F1 and FPR can each promote, so each is tested one-sided at alpha / 2 — a two-sided (1 - alpha)
+    # interval — and the family-wise false-promotion rate stays at alpha (Bonferroni); the logged intervals
+    # are exactly those bootstraps.
     policy = GatePolicy(alpha=alpha)
     decision = decide(metric="f1", holdout=HOLDOUT_TIE, window=WINDOW_BETTER, policy=policy)
     window = decision.evidence["window"]
-    assert window["bootstrap"]["confidence"] == pytest.approx(1 - alpha / 2)
-    assert window["fpr_bootstrap"]["confidence"] == pytest.approx(1 - alpha / 2)
+    assert window["bootstrap"]["confidence"] == pytest.approx(1 - alpha)
+    assert window["fpr_bootstrap"]["confidence"] == pytest.approx(1 - alpha)
     paired = {
         "y_true": WINDOW,
         "baseline_pred": WINDOW_BETTER.champion,
         "candidate_pred": WINDOW_BETTER.challenger,
     }
-    settings = {"n_resamples": policy.n_bootstrap, "seed": policy.seed, "alpha": alpha / 2}
+    settings = {"n_resamples": policy.n_bootstrap, "seed": policy.seed, "alpha": alpha}
     assert window["bootstrap"] == asdict(bootstrap_f1_difference(**paired, **settings))
     assert window["fpr_bootstrap"] == asdict(bootstrap_fpr_difference(**paired, **settings))
 
 
-def test_a_single_per_unit_metric_keeps_the_full_alpha() -> None:
+def test_a_single_per_unit_metric_is_tested_one_sided_at_the_full_alpha() -> None:
+    # One question per direction (better? worse?), each one-sided at alpha: the (1 - 2 alpha) interval.
     decision = recsys(UnitScores(challenger=BETTER_NDCG, champion=CHAMPION_NDCG))
-    assert decision.evidence["window"]["bootstrap"]["confidence"] == pytest.approx(1 - POLICY.alpha)
+    assert decision.evidence["window"]["bootstrap"]["confidence"] == pytest.approx(1 - 2 * POLICY.alpha)

@@ -22,12 +22,18 @@ from closedloop.bench.dashboard import (
 )
 from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.settings import Settings
-from closedloop.store import open_store, recent_predictions, record_alias_move, record_feedback
+from closedloop.store import (
+    open_store,
+    recent_predictions,
+    record_alias_move,
+    record_feedback,
+    record_interactions,
+)
 from closedloop.store.tables import FeedbackEvent, Prediction
 from services.api import create_app
 from services.dashboard.curves import learning_curve_chart
 from services.dashboard.latency import latency_percentiles
-from tests.kernel.store.factories import feedback, logged, recsys_prediction
+from tests.kernel.store.factories import feedback, interaction, logged, recsys_prediction
 
 EMPTY_STATES = [
     "no champion yet",
@@ -231,6 +237,44 @@ def test_summary_marks_champion_moves_inside_the_window(quiet_settings: Settings
     # Rating feedback: a 5-star second item is a hit at rank 2 despite a later 1-star; 2 stars and a
     # dismiss answer without a hit; a click on the first item is a hit at rank 1.
     assert live["feedback"] == 4
+    assert live["totals"] == {"hit_rate": 0.5, "mrr": (1 / 2 + 1) / 4, "ndcg": pytest.approx(
+        (1 / math.log2(3) + 1) / 4), "ctr": 0.2}  # fmt: skip
+
+
+def test_recommender_quality_counts_reactions_sent_only_as_interactions(quiet_settings: Settings) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    store = open_store(quiet_settings.store_url)
+    try:
+        with store.session() as session:
+            hours = (9, 5, 2, 1, 0)
+            lists = logged(
+                session,
+                *[
+                    recsys_prediction(user_id=h, items=(1, 2, 3), created_at=now - timedelta(hours=h))
+                    for h in hours
+                ],
+            )
+            answers: list[list[tuple[int, str, float | None]]] = [
+                [(2, "rating", 5.0), (1, "rating", 1.0)],  # a hit at rank 2 despite the later 1 star
+                [(3, "rating", 2.0)],  # answered, no hit
+                [(1, "dismiss", None)],  # answered, no hit
+                [(1, "click", None)],  # a hit at rank 1, and a click
+                [],
+            ]
+            events = [
+                interaction(user_id=h, item_id=item, kind=kind, value=value, prediction_id=prediction.id)
+                for h, prediction, given in zip(hours, lists, answers, strict=True)
+                for item, kind, value in given
+            ]
+            events.append(interaction(user_id=0, item_id=3, kind="click"))  # names no list: not a reaction
+            record_interactions(session, events=events)
+    finally:
+        store.close()
+    with dashboard_client(quiet_settings) as client:
+        live = client.get("/dashboard/api/summary").json()["models"][1]["live"]
+    assert live["feedback"] == 4 and sum(live["traffic"]) == 5
+    counts = {name: live["counts"][name] for name in ("lists", "answered", "hits", "clicked")}
+    assert counts == {"lists": 5, "answered": 4, "hits": 2, "clicked": 1}
     assert live["totals"] == {"hit_rate": 0.5, "mrr": (1 / 2 + 1) / 4, "ndcg": pytest.approx(
         (1 / math.log2(3) + 1) / 4), "ctr": 0.2}  # fmt: skip
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import sessionmaker
 
 from closedloop.labeling import deployed_policy, item_describer, refill_queue
 from closedloop.store import ModelName
@@ -21,7 +22,6 @@ def refill(
     model: Annotated[ModelName, Form()], user: Adjudicator, db: Db, settings: SettingsDep
 ) -> RedirectResponse:
     """Queue the most informative unlabelled predictions of `model`; back to the agreement page."""
-    added = refill_queue(
-        db, model=model, policy=deployed_policy(settings), describe=item_describer(settings, model)
-    )
+    describe = item_describer(settings, model, sessions=sessionmaker(db.get_bind()))
+    added = refill_queue(db, model=model, policy=deployed_policy(settings), describe=describe)
     return RedirectResponse(f"/label/agreement?refilled={added}&model={model}", status_code=303)

@@ -41,7 +41,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", name="uq_interactions_event_id"),
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_interactions_model_user_id_id", "interactions", ["model", "user_id", "id"])
+    op.create_index(
+        "ix_interactions_history", "interactions", ["model", "user_id", "id", "item_id", "kind", "value"]
+    )
     op.create_index("ix_interactions_model_id", "interactions", ["model", "id"])
     op.create_index("ix_interactions_prediction_id", "interactions", ["prediction_id"])
 
