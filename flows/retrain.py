@@ -23,9 +23,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from closedloop import pipeline, registry, tracking
 from closedloop.candidates import Candidate
 from closedloop.decisions import decision_tags
+from closedloop.kinds import kind
 from closedloop.lineage import code_version
 from closedloop.packaging import load_wrapper, log_wrapper
-from closedloop.pipeline import Snapshot, Watermarks
+from closedloop.pipeline import Watermarks
 from closedloop.settings import Settings, get_settings
 from closedloop.store import Store, derive_feedback_labels, open_store
 
@@ -71,7 +72,7 @@ class RetrainError(RuntimeError):
 
 
 @task(name="snapshot-and-validate", cache_policy=NO_CACHE)
-def snapshot(model: str, settings: Settings, store: Store, trained_on: Watermarks) -> Snapshot:
+def snapshot(model: str, settings: Settings, store: Store, trained_on: Watermarks) -> Any:
     """Turn agreed user feedback into labels, then snapshot base corpus + labels (+ interactions) and
     validate it; what the champion (`trained_on`) has not seen supplies the gate's window."""
     with store.session() as session:
@@ -79,14 +80,14 @@ def snapshot(model: str, settings: Settings, store: Store, trained_on: Watermark
     get_run_logger().info(
         "feedback → labels: %d written, %d disputed", len(derived.written), len(derived.disputed)
     )
-    return pipeline.snapshot(model, settings, store, trained_on)
+    return pipeline.snapshot(kind(model), settings, store, trained_on)
 
 
 @task(name="train-candidate", cache_policy=NO_CACHE)
-def train_candidate(name: str, data: Snapshot, settings: Settings) -> Candidate | CandidateFailure:
+def train_candidate(model: str, name: str, data: Any, settings: Settings) -> Candidate | CandidateFailure:
     """One candidate; a failure is recorded and skipped (the other candidates still compete)."""
     try:
-        return pipeline.train(data, settings, name)
+        return pipeline.train(kind(model), data, settings, name)
     except Exception as error:  # one broken candidate must not stop the retrain
         get_run_logger().exception("candidate %s failed", name)
         return CandidateFailure(name=name, error=f"{type(error).__name__}: {error}")
@@ -102,7 +103,7 @@ def train_candidate(name: str, data: Snapshot, settings: Settings) -> Candidate 
 def log_and_register(
     model: str,
     candidates: list[Candidate],
-    data: Snapshot,
+    data: Any,
     settings: Settings,
     reason: str,
 ) -> tuple[str, str, Candidate]:
@@ -148,7 +149,10 @@ def log_and_register(
                 "evaluation.json",
             )
             register_as = name if cand is winner else None
-            info = log_wrapper(pipeline.wrap(cand, data), registered_name=register_as)
+            found = kind(model)
+            info = log_wrapper(
+                pipeline.wrap(found, cand, data), example=found.input_example(), registered_name=register_as
+            )
             if cand is winner:
                 version, run_id = str(info.registered_model_version), run.info.run_id
     return version, run_id, winner
@@ -160,7 +164,7 @@ def gate(
     version: str,
     run_id: str,
     winner: Candidate,
-    data: Snapshot,
+    data: Any,
     settings: Settings,
     store: Store,
     actor: str,
@@ -179,7 +183,7 @@ def gate(
     )
     current = registry.aliased_version(client, name=name, alias=registry.CHAMPION)
     champion = load_wrapper(f"models:/{name}@{registry.CHAMPION}") if current is not None else None
-    decision = pipeline.judge(winner, champion, data, settings)
+    decision = pipeline.judge(kind(model), winner, champion, data, settings)
     evidence = {
         **decision.evidence,
         "champion_version": str(current.version) if current else None,
@@ -195,13 +199,13 @@ def gate(
 
 @task(name="refit", cache_policy=NO_CACHE)
 def refit(
-    model: str, winner: Candidate, data: Snapshot, settings: Settings, gated_version: str, reason: str
+    model: str, winner: Candidate, data: Any, settings: Settings, gated_version: str, reason: str
 ) -> str:
     """Refit the promoted challenger with its window included and register that as the version to serve;
     the gated version keeps its verdict, the refit one says what it was refit from."""
     client = tracking.configure(settings)
     full = data.refit()
-    model_fit = pipeline.train(full, settings, winner.name)
+    model_fit = pipeline.train(kind(model), full, settings, winner.name)
     version, run_id, _ = log_and_register.fn(model, [model_fit], full, settings, reason)
     name = registry.registered_name(model)
     for key, value in {"gate.refit_of": gated_version, "gate.decision": "promote"}.items():
@@ -244,16 +248,16 @@ def retrain(
     logger = get_run_logger()
     flow_run = getattr(get_run_context(), "flow_run", None)
     actor = f"prefect:flow-run/{flow_run.id}" if flow_run is not None else "cli"
-    names = candidates or (settings.candidates_spam if model == "spam" else settings.candidates_recsys)
+    names = candidates or pipeline.candidate_names(kind(model), settings)
     try:
-        data = snapshot(model, settings, store, champion_watermarks(settings, model))
+        data: Any = snapshot(model, settings, store, champion_watermarks(settings, model))
         logger.info(
             "snapshot: %s; validation: %s",
             {k: data.lineage[k] for k in ("n_train", "n_holdout", "n_recent")}
             | {"window": data.lineage["window"]},
             data.validation,
         )
-        futures = [train_candidate.submit(n, data, settings) for n in names]
+        futures = [train_candidate.submit(model, n, data, settings) for n in names]
         outcomes = [f.result() for f in futures]
         trained = [o for o in outcomes if isinstance(o, Candidate)]
         failed = [o for o in outcomes if isinstance(o, CandidateFailure)]

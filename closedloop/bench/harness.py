@@ -28,8 +28,7 @@ T = TypeVar("T")
 # a label watcher every 10 s and an API that looks for new aliases every 2 s.
 FAST_SETTINGS = {
     "base_fraction": "0.5",
-    "candidates_spam": '["baseline"]',
-    "candidates_recsys": '["knn"]',
+    "candidates": '{"spam": ["baseline"], "recsys": ["knn"]}',
     "gate_n_bootstrap": "500",
     "label_watch_seconds": "10",
     "reload_seconds": "2",

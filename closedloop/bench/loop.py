@@ -44,7 +44,7 @@ REPLAYED = 700  # a little past the threshold (duplicate messages count once)
 # short (label watcher 10 s, API reload 2 s): they are the knobs that trade load for latency.
 SETTINGS = {
     "label_trigger_count": str(TRIGGER),
-    "candidates_spam": '["baseline", "torch"]',
+    "candidates": '{"spam": ["baseline", "torch"]}',
     "gate_n_bootstrap": "2000",
 }
 
@@ -164,7 +164,7 @@ def tables(results: dict[str, Any]) -> str:
         f"{verdict}. "
         f"Target ≤ 180 s. Seconds after the {r['trigger_count']}th distinct message got feedback, with "
         f"`label_watch_seconds={s['label_watch_seconds']}`, `reload_seconds={s['reload_seconds']}`, spam "
-        f"candidates {s['candidates_spam']}, the first champion on `base_fraction={s['base_fraction']}`; "
+        f"candidates {s.get('candidates', s.get('candidates_spam'))}, the first champion on `base_fraction={s['base_fraction']}`; "
         f"the retrain flow itself ran {r['retrain_seconds']} s. Gate: {r['gate_reason']}. 1-minute load "
         f"average {r['load_average'][0]} → {r['load_average'][1]} (the machine was shared while measured)."
         "\n\n" + markdown_table(["step", "seconds after the threshold"], rows) + "\n"

@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, make_url, text
 from closedloop import registry, tracking
 from closedloop.bench.loadgen import drive
 from closedloop.bench.report import markdown_table
+from closedloop.kinds import kinds
 from closedloop.packaging import load_wrapper
 from closedloop.settings import Settings, child_environment, get_settings
 from closedloop.store import (
@@ -173,7 +174,7 @@ def log_interactions(settings: Settings, database_url: str, *, total: int = LOGG
     users' histories, which set the p99 of the fold-in, are as long as in a real log.
     """
     tracking.configure(settings)
-    champion = f"models:/{registry.REGISTERED_MODELS['recsys']}@{registry.CHAMPION}"
+    champion = f"models:/{registry.registered_name('recsys')}@{registry.CHAMPION}"
     estimator = load_wrapper(champion).estimator
     activity = np.diff(estimator.interactions_.indptr) + 1.0  # (users,) training interactions, +1
     popularity = estimator.popularity_ + 1.0  # (items,)
@@ -250,7 +251,7 @@ def _ensure_champions(settings: Settings) -> None:
     """Serve the home's champions; a fresh home gets its first ones from the real retraining flow."""
     subprocess.run([sys.executable, "-m", "closedloop", "data", "fetch", "all"], check=True)
     client = tracking.configure(settings)
-    for kind, name in registry.REGISTERED_MODELS.items():
+    for kind, name in ((k.name, k.config.registered_name) for k in kinds()):
         if registry.aliased_version(client, name=name, alias=registry.CHAMPION) is None:
             print(f"bench: {name} has no champion in {settings.home}; running `closedloop retrain {kind}`")
             subprocess.run(

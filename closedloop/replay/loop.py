@@ -21,8 +21,9 @@ import numpy as np
 
 from closedloop import pipeline
 from closedloop.gate import GateDecision
+from closedloop.kinds import kind
 from closedloop.packaging import SpamFilterModel
-from closedloop.pipeline import Champion, Watermarks
+from closedloop.pipeline import Watermarks
 from closedloop.replay.annotators import SimulatedAnnotators
 from closedloop.replay.users import SimulatedUsers
 from closedloop.settings import Settings
@@ -42,6 +43,7 @@ from closedloop.store import (
 )
 
 log = logging.getLogger(__name__)
+Champion = Any  # the kind's serving wrapper
 
 
 @dataclass
@@ -68,10 +70,11 @@ def first_champion(
     """Train the first model on the base period (no labels yet) and ask the gate's first-model floors about
     it. It becomes the starting champion whatever they say: the replay measures what happens next, and the
     decision is reported next to the figures."""
-    data = pipeline.snapshot(model, settings, store, Watermarks())
-    candidate = pipeline.train(data, settings, name)
-    decision = pipeline.judge(candidate, None, data, settings)
-    return pipeline.wrap(candidate, data), decision, Watermarks.of(data)
+    found = kind(model)
+    data = pipeline.snapshot(found, settings, store, Watermarks())
+    candidate = pipeline.train(found, data, settings, name)
+    decision = pipeline.judge(found, candidate, None, data, settings)
+    return pipeline.wrap(found, candidate, data), decision, Watermarks.of(data)
 
 
 @dataclass
@@ -157,12 +160,13 @@ class Policy:
 
     def _retrain(self, chunk: int, new: int) -> Retrain:
         assert self.store is not None
-        data = pipeline.snapshot(self.model, self.settings, self.store, self.trained_on)
-        candidate = pipeline.train(data, self.settings, self.candidate_name)
-        decision = pipeline.judge(candidate, self.champion, data, self.settings)
-        served, trained, refit = pipeline.served_form(candidate, data, self.settings, decision)
+        found = kind(self.model)
+        data = pipeline.snapshot(found, self.settings, self.store, self.trained_on)
+        candidate = pipeline.train(found, data, self.settings, self.candidate_name)
+        decision = pipeline.judge(found, candidate, self.champion, data, self.settings)
+        served, trained, refit = pipeline.served_form(found, candidate, data, self.settings, decision)
         if decision.promote:
-            self.champion, self.version = pipeline.wrap(served, trained), self.version + 1
+            self.champion, self.version = pipeline.wrap(found, served, trained), self.version + 1
             self.trained_on = Watermarks.of(trained)
         evidence = decision.evidence
         retrain = Retrain(

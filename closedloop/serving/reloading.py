@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from mlflow import MlflowClient
 
-from closedloop.registry import CHALLENGER, CHAMPION, REGISTERED_MODELS, aliased_version
+from closedloop.registry import CHALLENGER, CHAMPION, aliased_version, registered_name
 from closedloop.serving.cache import ModelCache
 from closedloop.serving.loading import load_served
 from closedloop.serving.slots import ModelSlots
@@ -72,7 +72,7 @@ class Reloader:
                         )
 
     def _check_one(self, kind: str, alias: str) -> None:
-        name = REGISTERED_MODELS[kind]
+        name = registered_name(kind)
         current = self.slots.get(kind, alias)
         try:
             client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
@@ -103,7 +103,7 @@ class Reloader:
 
     def _unreachable(self, kind: str, alias: str, error: Exception) -> None:
         """No answer from the registry: keep what is served; with nothing served, fall back on the cache."""
-        name = REGISTERED_MODELS[kind]
+        name = registered_name(kind)
         if self.slots.get(kind, alias) is not None:
             log.warning("registry check of %s@%s failed (%s); keeping the served version", name, alias, error)
             return

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from closedloop.registry import REGISTERED_MODELS
+from closedloop.kinds import kinds
+from closedloop.registry import registered_name
 from closedloop.store import AliasMove, alias_history
 from services.dashboard import queries, reports
 from services.dashboard.deps import Sources
@@ -28,7 +29,7 @@ def build_summary(sources: Sources) -> dict[str, Any]:
     verdicts from MLflow (cached for a few seconds)."""
     settings = sources.settings
     with sources.store.session() as session:
-        models = [_model(session, sources, model) for model in REGISTERED_MODELS]
+        models = [_model(session, sources, model) for model in (k.name for k in kinds())]
     return _finite(
         {
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -44,7 +45,7 @@ def build_summary(sources: Sources) -> dict[str, Any]:
 
 
 def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
-    name = REGISTERED_MODELS[model]
+    name = registered_name(model)
     moves = alias_history(session, registered_model=name, limit=100)
     activity = queries.activity(session, model=model)
     live = live_panel(session, model=model, activity=activity, moves=moves)

@@ -31,7 +31,7 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> Settin
 
 @pytest.fixture
 def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
-    settings = _home(tmp_path, monkeypatch, CANDIDATES_SPAM='["baseline"]')
+    settings = _home(tmp_path, monkeypatch, CANDIDATES='{"spam": ["baseline"]}')
     corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=300, n_spam=150))
     yield settings
     get_settings.cache_clear()
@@ -39,7 +39,7 @@ def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
 
 @pytest.fixture
 def recsys_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
-    settings = _home(tmp_path, monkeypatch, CANDIDATES_RECSYS='["popularity", "knn"]')
+    settings = _home(tmp_path, monkeypatch, CANDIDATES='{"recsys": ["popularity", "knn"]}')
     corpora.fetch(
         settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60)
     )

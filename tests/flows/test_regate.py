@@ -31,7 +31,7 @@ from tests.factories import drifting_spam_corpus
 def drift_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
     for key, value in {
         "HOME": str(tmp_path / "home"),
-        "CANDIDATES_SPAM": '["baseline"]',
+        "CANDIDATES": '{"spam": ["baseline"]}',
         "BASE_FRACTION": "0.5",
         "GATE_N_BOOTSTRAP": "500",
         "GATE_MIN_WINDOW": "30",

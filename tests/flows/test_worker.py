@@ -55,7 +55,7 @@ def test_events_and_new_labels_trigger_retrains(tmp_path: Path):
         "CLOSEDLOOP_PREFECT_PORT": str(port),
         "CLOSEDLOOP_LABEL_TRIGGER_COUNT": "5",
         "CLOSEDLOOP_LABEL_WATCH_SECONDS": "15",
-        "CLOSEDLOOP_CANDIDATES_SPAM": '["baseline"]',
+        "CLOSEDLOOP_CANDIDATES": '{"spam": ["baseline"]}',
         "CLOSEDLOOP_GATE_N_BOOTSTRAP": "500",
         # The server's scheduler looks for due runs every 60 s by default; the watcher runs every 15 s here.
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",

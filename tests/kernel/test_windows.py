@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,11 +16,14 @@ import pytest
 from closedloop import clock, corpora, pipeline
 from closedloop.datasets.recsys import build_recsys_snapshot
 from closedloop.datasets.spam import build_spam_snapshot, fixed_holdout, split_base_period
+from closedloop.kinds import kind
 from closedloop.pipeline import Watermarks
 from closedloop.settings import Settings
 from closedloop.store import InteractionIn, Store, open_store, record_interactions, upsert_consensus_label
 from models.spam.corpus import message_text
 from tests.factories import drifting_spam_corpus, grouplens_zip, synthetic_spam_corpus
+
+SPAM = kind("spam")
 
 
 @pytest.fixture
@@ -94,13 +98,13 @@ def drifting(settings: Settings, tmp_path: Path, *, seed: int = 0) -> Settings:
     return settings
 
 
-def first_champion(settings: Settings, store: Store) -> tuple[pipeline.Champion, Watermarks, pd.DataFrame]:
+def first_champion(settings: Settings, store: Store) -> tuple[Any, Watermarks, pd.DataFrame]:
     """The first model, trained at the simulated moment the base period ends; and the later messages."""
     _base, later = split_base_period(corpora.load_spam(settings), settings)
     with clock.simulated(later["date"].min().to_pydatetime() - timedelta(seconds=1)):
-        data = pipeline.snapshot("spam", settings, store, Watermarks())
-        model = pipeline.train(data, settings, "baseline")
-    return pipeline.wrap(model, data), Watermarks.of(data), later
+        data = pipeline.snapshot(SPAM, settings, store, Watermarks())
+        model = pipeline.train(SPAM, data, settings, "baseline")
+    return pipeline.wrap(SPAM, model, data), Watermarks.of(data), later
 
 
 def label_stream(store: Store, later: pd.DataFrame, *, flip: float = 0.0, seed: int = 0) -> datetime:
@@ -119,9 +123,9 @@ def test_a_challenger_that_learned_the_new_spam_is_promoted_on_the_window(
     champion, trained_on, later = first_champion(settings, store)
     last = label_stream(store, later)
     with clock.simulated(last + timedelta(minutes=1)):
-        data = pipeline.snapshot("spam", settings, store, trained_on)
-        challenger = pipeline.train(data, settings, "baseline")
-        decision = pipeline.judge(challenger, champion, data, settings)
+        data = pipeline.snapshot(SPAM, settings, store, trained_on)
+        challenger = pipeline.train(SPAM, data, settings, "baseline")
+        decision = pipeline.judge(SPAM, challenger, champion, data, settings)
 
     evidence = decision.evidence
     assert decision.promote, decision.reason
@@ -139,8 +143,10 @@ def test_a_challenger_trained_on_flipped_labels_is_refused(settings: Settings, s
     champion, trained_on, later = first_champion(settings, store)
     last = label_stream(store, later, flip=0.3, seed=1)
     with clock.simulated(last + timedelta(minutes=1)):
-        data = pipeline.snapshot("spam", settings, store, trained_on)
-        decision = pipeline.judge(pipeline.train(data, settings, "baseline"), champion, data, settings)
+        data = pipeline.snapshot(SPAM, settings, store, trained_on)
+        decision = pipeline.judge(
+            SPAM, pipeline.train(SPAM, data, settings, "baseline"), champion, data, settings
+        )
     assert not decision.promote, decision.reason
 
 
@@ -150,8 +156,10 @@ def test_a_decision_made_before_the_rows_it_read_is_flagged(settings: Settings, 
     label_stream(store, later.iloc[:80])
     # The same evidence judged at a moment before the newest label it reads: the check must catch it.
     with clock.simulated(later["date"].iloc[40].to_pydatetime()):
-        data = pipeline.snapshot("spam", settings, store, trained_on)
-        decision = pipeline.judge(pipeline.train(data, settings, "baseline"), champion, data, settings)
+        data = pipeline.snapshot(SPAM, settings, store, trained_on)
+        decision = pipeline.judge(
+            SPAM, pipeline.train(SPAM, data, settings, "baseline"), champion, data, settings
+        )
     assert decision.evidence["read_only_past"] is False
 
 

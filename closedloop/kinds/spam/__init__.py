@@ -1,0 +1,22 @@
+"""The spam filter (SpamAssassin public corpus): one model kind, registered as `spam`.
+
+Everything closedloop knows about this model lives in this package: its config (`config.py`), retraining
+(`retraining.py`), feedback and labels (`feedback.py`), labeling items (`labeling.py`) and serving
+(`serving.py`). The pure ML (parsing, features, models, metrics) is in `models.spam`.
+"""
+
+from __future__ import annotations
+
+from closedloop.kinds.contract import KindConfig, ModelKind
+from closedloop.kinds.spam.config import CONFIG
+from closedloop.kinds.spam.feedback import SpamFeedback
+from closedloop.kinds.spam.labeling import SpamLabeling
+from closedloop.kinds.spam.retraining import SpamRetraining
+from closedloop.kinds.spam.serving import SpamServing
+
+
+class SpamFilter(SpamRetraining, SpamServing, SpamFeedback, SpamLabeling, ModelKind):
+    config: KindConfig = CONFIG
+
+
+KIND = SpamFilter()

@@ -1,0 +1,51 @@
+"""The spam filter's retraining: its corpus, snapshots, candidates, gate comparison and MLflow packaging."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from closedloop import corpora
+from closedloop.candidates import Candidate, train_spam_candidate
+from closedloop.datasets.spam import build_spam_snapshot
+from closedloop.gate import GateDecision
+from closedloop.packaging import SpamFilterModel
+from closedloop.promotion import gate_policy, judge_spam
+
+
+class SpamRetraining:
+    """Data, snapshot, training, judging and packaging hooks of the spam filter."""
+
+    def fetch(self, settings: Any, *, source: Path | None = None) -> dict[str, Any]:
+        result = corpora.fetch(settings, "spam", source=source)
+        return {"corpus": "spam", "cached": result.cached, **result.manifest.get("counts", {})}
+
+    def snapshot(
+        self, settings: Any, store: Any, *, trained_on: Any, window_share: float | None = None
+    ) -> Any:
+        return build_spam_snapshot(
+            settings, store, champion_upto_id=trained_on.labels, window_share=window_share
+        )
+
+    def train(self, snapshot: Any, name: str, settings: Any) -> Candidate:
+        return train_spam_candidate(snapshot, name, seed=settings.seed, target_fpr=settings.spam_target_fpr)
+
+    def judge(
+        self,
+        candidate: Candidate,
+        champion: Any | None,
+        snapshot: Any,
+        settings: Any,
+        *,
+        shadow: pd.DataFrame | None = None,
+    ) -> GateDecision:
+        floors = self.floors(settings)  # type: ignore[attr-defined]
+        return judge_spam(candidate, champion, snapshot, gate_policy(settings), floors=floors, shadow=shadow)
+
+    def wrap(self, candidate: Candidate, snapshot: Any) -> SpamFilterModel:
+        return SpamFilterModel(candidate.estimator, candidate.threshold or 0.5)
+
+    def input_example(self) -> pd.DataFrame:
+        return pd.DataFrame({"text": ["Re: patch for the parser\n\nLooks good to me, merging."]})
