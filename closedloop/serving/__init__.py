@@ -1,27 +1,59 @@
-"""Serving support for the API: champion loading with an on-disk cache, hot reload, and prediction logging.
+"""Serving support for the API: champion loading with an on-disk cache, hot reload, prediction logging and
+shadow scoring, and the context a kind's route handlers answer through.
 
-The API composes these: `Reloader` keeps `ModelSlots` in step with the registry aliases, `PredictionLog`
-writes served predictions (and shadow scores) off the request path.
+The API composes these: `Reloader` keeps `ModelSlots` in step with the registry aliases of every registered
+kind, `PredictionLog` writes served predictions (and shadow scores) off the request path, and one
+`ServingContext` per kind is what that kind's handlers use.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from closedloop.serving.batching import MicroBatcher, Score
+from closedloop.serving.bodies import MAX_BATCH, RequestBody, Text, check_text
 from closedloop.serving.cache import ModelCache
+from closedloop.serving.context import ServedListener, ServingContext
+from closedloop.serving.errors import InvalidRequest, ModelNotLoaded, ServingError
 from closedloop.serving.ids import new_prediction_id
-from closedloop.serving.loading import ServedModel, fast_inference, load_served, warm
+from closedloop.serving.loading import ServedModel, fast_inference, load_served
 from closedloop.serving.prediction_log import PredictionLog, ShadowScorer
-from closedloop.serving.reloading import ALIASES, Reloader, ReloadListener
+from closedloop.serving.reloading import Reloader, ReloadListener, served_aliases
+from closedloop.serving.shadow import shadow_scorer
 from closedloop.serving.slots import ModelSlots
 
 __all__ = [
-    "ALIASES",
+    "MAX_BATCH",
+    "InvalidRequest",
+    "MicroBatcher",
     "ModelCache",
+    "ModelNotLoaded",
     "ModelSlots",
     "PredictionLog",
     "ReloadListener",
     "Reloader",
+    "RequestBody",
+    "Score",
+    "ServedListener",
     "ServedModel",
+    "ServingContext",
+    "ServingError",
     "ShadowScorer",
+    "Text",
+    "check_text",
     "fast_inference",
     "load_served",
     "new_prediction_id",
-    "warm",
+    "served_aliases",
+    "shadow_scorer",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # `ALIASES` ({kind name: aliases served}) was a table of the two built-in kinds; it is now asked of the
+    # registered kinds when read, so its readers keep working. New code calls `served_aliases(kind)`.
+    if name == "ALIASES":
+        from closedloop.kinds import kinds
+
+        return {kind.name: served_aliases(kind) for kind in kinds()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """Prediction ids: 128 random bits as hex, drawn from the OS's CSPRNG 256 ids at a time.
 
 `uuid4()` makes one `getrandom` system call per id, which in a sandboxed kernel costs ~100 µs — a tenth of a
-spam prediction. The ids stay unguessable (they let a client send feedback), only the system call is shared.
+fast prediction. The ids stay unguessable (they let a client send feedback), only the system call is shared.
 """
 
 from __future__ import annotations

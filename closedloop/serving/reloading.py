@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from mlflow import MlflowClient
 
-from closedloop.registry import CHALLENGER, CHAMPION, aliased_version, registered_name
+from closedloop.registry import CHALLENGER, CHAMPION, aliased_version
 from closedloop.serving.cache import ModelCache
 from closedloop.serving.loading import load_served
 from closedloop.serving.slots import ModelSlots
 
+if TYPE_CHECKING:
+    from closedloop.kinds.contract import ModelKind
+
 log = logging.getLogger(__name__)
-# Shadow scoring exists for the spam filter only, so only its challenger is loaded.
-ALIASES: dict[str, tuple[str, ...]] = {"spam": (CHAMPION, CHALLENGER), "recsys": (CHAMPION,)}
 ReloadListener = Callable[[str, str, str, bool], None]  # (kind, alias, version, succeeded)
+
+
+def served_aliases(kind: ModelKind) -> tuple[str, ...]:
+    """The aliases served for `kind`: its champion, and its challenger only when the challenger shadow-scores
+    live traffic (`config.shadow`); loading a challenger nobody scores with would only cost memory."""
+    return (CHAMPION, CHALLENGER) if kind.config.shadow else (CHAMPION,)
 
 
 class Reloader:
@@ -35,7 +43,7 @@ class Reloader:
         cache: ModelCache,
         slots: ModelSlots,
         every_s: float,
-        kinds: tuple[str, ...] = ("spam", "recsys"),
+        kinds: Sequence[ModelKind],
         on_reload: ReloadListener | None = None,
     ) -> None:
         self.tracking_uri = tracking_uri
@@ -63,17 +71,17 @@ class Reloader:
         """Bring every alias up to date (one check at a time; errors are logged, never raised)."""
         with self._lock:
             for kind in self.kinds:
-                for alias in ALIASES[kind]:
+                for alias in served_aliases(kind):
                     try:
                         self._check_one(kind, alias)
                     except Exception:
                         log.exception(
-                            "reload of %s@%s failed; still serving the previous version", kind, alias
+                            "reload of %s@%s failed; still serving the previous version", kind.name, alias
                         )
 
-    def _check_one(self, kind: str, alias: str) -> None:
-        name = registered_name(kind)
-        current = self.slots.get(kind, alias)
+    def _check_one(self, kind: ModelKind, alias: str) -> None:
+        name = kind.config.registered_name
+        current = self.slots.get(kind.name, alias)
         try:
             client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
             found = aliased_version(client, name=name, alias=alias)
@@ -83,7 +91,7 @@ class Reloader:
         version = str(found.version) if found is not None else None
         if version is None:
             if alias == CHALLENGER and current is not None:
-                self.slots.clear(kind, alias)
+                self.slots.clear(kind.name, alias)
                 self.cache.remember(name=name, alias=alias, version=None)
                 log.info("%s@%s removed; shadow scoring stops", name, alias)
             elif current is None:
@@ -93,18 +101,18 @@ class Reloader:
             return
         try:
             path = self.cache.fetch(client, name=name, version=version)
-            served = load_served(path, kind=kind, name=name, version=version, alias=alias, source="mlflow")
+            served = load_served(path, kind=kind, version=version, alias=alias, source="mlflow")
         except Exception:
-            self.on_reload(kind, alias, version, False)
+            self.on_reload(kind.name, alias, version, False)
             raise
         self.slots.put(served)  # the swap: requests from now on get the new version
         self.cache.remember(name=name, alias=alias, version=version)
-        self.on_reload(kind, alias, version, True)
+        self.on_reload(kind.name, alias, version, True)
 
-    def _unreachable(self, kind: str, alias: str, error: Exception) -> None:
+    def _unreachable(self, kind: ModelKind, alias: str, error: Exception) -> None:
         """No answer from the registry: keep what is served; with nothing served, fall back on the cache."""
-        name = registered_name(kind)
-        if self.slots.get(kind, alias) is not None:
+        name = kind.config.registered_name
+        if self.slots.get(kind.name, alias) is not None:
             log.warning("registry check of %s@%s failed (%s); keeping the served version", name, alias, error)
             return
         version = self.cache.remembered(name=name, alias=alias)
@@ -114,5 +122,5 @@ class Reloader:
             return
         log.warning("registry unavailable for %s@%s (%s); serving cached v%s", name, alias, error, version)
         path = self.cache.path(name, version)
-        self.slots.put(load_served(path, kind=kind, name=name, version=version, alias=alias, source="cache"))
-        self.on_reload(kind, alias, version, True)
+        self.slots.put(load_served(path, kind=kind, version=version, alias=alias, source="cache"))
+        self.on_reload(kind.name, alias, version, True)

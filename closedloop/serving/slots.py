@@ -4,11 +4,15 @@ requests while new ones already see the new version."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from closedloop.registry import CHAMPION
 from closedloop.serving.loading import ServedModel
 
 
 class ModelSlots:
+    """The served models by (kind name, alias)."""
+
     def __init__(self) -> None:
         self._served: dict[tuple[str, str], ServedModel] = {}
 
@@ -24,6 +28,6 @@ class ModelSlots:
     def all(self) -> list[ServedModel]:
         return sorted(self._served.values(), key=lambda m: (m.kind, m.alias))
 
-    def ready(self, kinds: list[str]) -> bool:
-        """Whether every kind has a champion."""
+    def ready(self, kinds: Iterable[str]) -> bool:
+        """Whether every kind named has a champion."""
         return all((kind, CHAMPION) in self._served for kind in kinds)

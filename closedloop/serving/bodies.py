@@ -1,0 +1,31 @@
+"""What every request body shares, whichever kind it is for: no unknown fields, and strings that are valid
+Unicode without NUL (PostgreSQL cannot store U+0000 in JSON or text, and no real input needs it, so it is
+rejected with a 422 rather than silently stripped)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+MAX_BATCH = 1_000  # items of one batch route; larger batches are split by the client
+
+
+def check_text(value: str) -> str:
+    """`value` unchanged, or a `ValueError` (a 422 at the edge) for a NUL or a lone surrogate."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (U+0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (it contains a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(check_text)]
+
+
+class RequestBody(BaseModel):
+    """A request body: an unknown field is a 422 naming it, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
