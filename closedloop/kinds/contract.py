@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from closedloop.candidates import Candidate
     from closedloop.gate import GateDecision
     from closedloop.pipeline import Watermarks
+    from closedloop.serving import ServingContext
     from closedloop.settings import Settings
     from closedloop.store import PredictionRecord, Store
 
@@ -125,14 +126,22 @@ class QueueItem:
 
 @dataclass(frozen=True)
 class Route:
-    """A serving route of the kind. `handler(body, context)` answers a validated `request` with a
-    `response` (both pydantic models); `context` is the API's `ServingContext`."""
+    """A serving route of the kind, which the API mounts as `POST /v1{path}` (e.g. `/spam/predict`).
+
+    `handler(body, context)` answers a validated `request` body (a pydantic model) with a `response`, using
+    the kind's `closedloop.serving.ServingContext`; an `async def` handler runs on the event loop (it must
+    not block: it may await `context.batched`), a plain `def` one in a worker thread (it may read the store
+    and score at length). It raises `closedloop.serving` errors (`InvalidRequest`: 422, `ModelNotLoaded`:
+    503), never a web framework's. `summary` and `description` default to the first line and the rest of
+    the handler's docstring; `responses` documents answers beyond 200, 422 and 503 (`{status: {"description":
+    ...}}`), or a better description of those.
+    """
 
     path: str
     request: type[Any]
     response: type[Any]
-    handler: Callable[[Any, Any], Any]
-    summary: str
+    handler: Callable[[Any, ServingContext], Any]
+    summary: str = ""
     description: str = ""
     responses: dict[int | str, dict[str, Any]] = field(default_factory=dict)
 
@@ -215,7 +224,8 @@ class ModelKind(ABC):
 
     @abstractmethod
     def routes(self) -> Sequence[Route]:
-        """The kind's prediction routes (each logs its predictions and answers with their ids)."""
+        """The kind's prediction routes, which the API mounts (each logs its predictions through the
+        context and answers with their ids)."""
 
     @abstractmethod
     def warm(self, wrapper: Any) -> None:
@@ -223,8 +233,9 @@ class ModelKind(ABC):
         fails before it is served."""
 
     def shadow_score(self, wrapper: Any, records: list[PredictionRecord]) -> list[PredictionRecord]:
-        """`records` scored by the challenger `wrapper` (`shadow_version` / `shadow_output` set); only for
-        a kind with `config.shadow`."""
+        """`records` (this kind's logged predictions) with `shadow_output` set to the challenger `wrapper`'s
+        answer; the caller records the challenger's `shadow_version`. Called only for a kind with
+        `config.shadow`; the default scores nothing (the records come back as they are)."""
         return records
 
     def catalogue(self, wrapper: Any) -> Container[int] | None:
