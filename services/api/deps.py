@@ -1,7 +1,7 @@
 """Dependencies of the route handlers, as `Annotated` aliases so that signatures read like sentences.
 
 They are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool, a thread hop per
-dependency per request that cost more than the spam model itself.
+dependency per request that cost more than scoring a small model.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Errors at the edge: store errors become 404 / 409 / 422 with the store's message, validation errors a
-422 that names each field and what is wrong, and anything unexpected a bare 500 with a request id (the
-trace goes to the log, never into a response)."""
+"""Errors at the edge: store errors become 404 / 409 / 422 with the store's message, a kind's serving errors
+a 422 (`InvalidRequest`) or a 503 with `Retry-After` (`ModelNotLoaded`), validation errors a 422 that names
+each field and what is wrong, and anything unexpected a bare 500 with a request id (the trace goes to the
+log, never into a response)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from closedloop.serving import InvalidRequest, ModelNotLoaded, ServingError
 from closedloop.store import (
     IdempotencyConflict,
     InvalidFeedback,
@@ -32,6 +34,7 @@ STORE_STATUS: dict[type[StoreError], int] = {
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ServingError, _serving_error)  # type: ignore[arg-type]
     app.add_middleware(InternalErrorMiddleware)
 
 
@@ -49,6 +52,15 @@ async def _invalid_request(_request: Request, exc: RequestValidationError) -> JS
 async def _store_error(_request: Request, exc: StoreError) -> JSONResponse:
     status = next((code for kind, code in STORE_STATUS.items() if isinstance(exc, kind)), 422)
     return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+async def _serving_error(_request: Request, exc: ServingError) -> JSONResponse:
+    if isinstance(exc, ModelNotLoaded):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
+    if isinstance(exc, InvalidRequest):
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+    raise exc  # a serving error the edge does not know yet: the catch-all's 500, with its trace logged
 
 
 class InternalErrorMiddleware:

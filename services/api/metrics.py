@@ -1,8 +1,8 @@
 """Prometheus metrics, one registry per app (so two apps in one process never collide).
 
-Request latency per route template, predictions and feedback per model version, interactions per kind,
-prediction-log drops and model reloads; served versions and queue counters are read at scrape time from the
-objects that own them.
+Request latency per route template, predictions and feedback per model (a kind's name) and version,
+interactions per model and interaction kind, prediction-log drops and model reloads; served versions and
+queue counters are read at scrape time from the objects that own them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05
 
 
 class ApiMetrics:
+    """The API's metrics; every `model` label is a kind's name."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.latency = Histogram(
@@ -64,7 +66,12 @@ class ApiMetrics:
     def watch(self, slots: ModelSlots, predictions: PredictionLog) -> None:
         self.registry.register(_StateCollector(slots, predictions))
 
+    def on_served(self, kind: str, version: str, n: int) -> None:
+        """Count `n` predictions served by `kind`'s model `version`."""
+        self.predictions.labels(kind, version).inc(n)
+
     def on_reload(self, kind: str, alias: str, version: str, succeeded: bool) -> None:
+        """Count one model load by the reloader."""
         self.reloads.labels(kind, alias, version, "success" if succeeded else "failure").inc()
 
 

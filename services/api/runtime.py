@@ -1,24 +1,30 @@
-"""Everything a running API holds: the store and its writers, the served models and their reloader."""
+"""Everything a running API holds: the store and its writers, the served models of every registered kind
+and their reloader, and one serving context per kind for that kind's route handlers."""
 
 from __future__ import annotations
 
 import gc
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from fastapi import HTTPException
-
-from closedloop.registry import CHAMPION
-from closedloop.serving import ModelCache, ModelSlots, PredictionLog, Reloader, ReloadListener, ServedModel
+from closedloop.kinds import ModelKind
+from closedloop.kinds.contract import kinds_named
+from closedloop.serving import (
+    ModelCache,
+    ModelSlots,
+    PredictionLog,
+    Reloader,
+    ReloadListener,
+    ServingContext,
+    shadow_scorer,
+)
 from closedloop.settings import Settings
 from closedloop.store import Store, open_store
 from closedloop.store.writer import FeedbackWriter, InteractionWriter
-from services.api.batching import SpamBatcher
 from services.api.metrics import ApiMetrics
-from services.api.scoring import shadow_scorer
 
 log = logging.getLogger(__name__)
-KINDS = ["spam", "recsys"]
 
 
 @dataclass
@@ -31,23 +37,32 @@ class Runtime:
     feedback: FeedbackWriter
     interactions: InteractionWriter
     metrics: ApiMetrics
-    batcher: SpamBatcher = field(default_factory=SpamBatcher)
+    kinds: dict[str, ModelKind]  # the kinds served, by name, in their registered order
+    contexts: dict[str, ServingContext]  # by kind name
 
     @classmethod
-    def start(cls, settings: Settings, metrics: ApiMetrics) -> Runtime:
+    def start(cls, settings: Settings, metrics: ApiMetrics, kinds: Sequence[ModelKind]) -> Runtime:
         """Open the store and start the writers and the reloader (whose first check loads the models)."""
         _warn_if_open(settings)
+        named = kinds_named(kinds)
         store = open_store(settings.store_url)
         slots = ModelSlots()
-        predictions = PredictionLog(store, maxsize=settings.prediction_log_queue, shadow=shadow_scorer(slots))
+        predictions = PredictionLog(
+            store, maxsize=settings.prediction_log_queue, shadow=shadow_scorer(slots, named)
+        )
         reloader = Reloader(
             tracking_uri=settings.tracking_uri,
             cache=ModelCache(settings.model_cache_dir),
             slots=slots,
             every_s=settings.reload_seconds,
+            kinds=list(named.values()),
             on_reload=_after_reload(metrics),
         )
         metrics.watch(slots, predictions)
+        contexts = {
+            name: ServingContext(kind, settings, store, slots, predictions, on_served=metrics.on_served)
+            for name, kind in named.items()
+        }
         runtime = cls(
             settings=settings,
             store=store,
@@ -57,6 +72,8 @@ class Runtime:
             feedback=FeedbackWriter(store),
             interactions=InteractionWriter(store),
             metrics=metrics,
+            kinds=named,
+            contexts=contexts,
         )
         reloader.start()
         return runtime
@@ -69,17 +86,13 @@ class Runtime:
         self.interactions.close()
         self.store.close()
 
-    def ready(self) -> bool:
-        return self.slots.ready(KINDS)
+    def missing(self) -> list[str]:
+        """The kinds without a champion loaded yet, in their registered order."""
+        return [name for name in self.kinds if self.slots.get(name) is None]
 
-    def champion(self, kind: str) -> ServedModel:
-        """The champion serving `kind` now, or 503 while none is loaded."""
-        served = self.slots.get(kind, CHAMPION)
-        if served is None:
-            raise HTTPException(
-                503, detail=f"no {kind} model is loaded yet; retry shortly", headers={"Retry-After": "5"}
-            )
-        return served
+    def ready(self) -> bool:
+        """Whether every kind has its champion loaded."""
+        return self.slots.ready(self.kinds)
 
 
 def _after_reload(metrics: ApiMetrics) -> ReloadListener:

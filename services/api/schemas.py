@@ -1,27 +1,17 @@
-"""Request and response bodies. Strings must be valid Unicode without NUL: PostgreSQL cannot store U+0000 in
-JSON or text, and no real message needs it, so it is rejected (422) rather than silently stripped."""
+"""Request and response bodies of the API's own routes (feedback, interactions, operations); each kind's
+prediction bodies live with the kind (`closedloop.kinds.<kind>.schemas`). Strings must be valid Unicode
+without NUL (`closedloop.serving.bodies`)."""
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, JsonValue
 
+from closedloop.serving import MAX_BATCH, RequestBody, Text, check_text
 from closedloop.store import FeedbackKind, InteractionKind
 from closedloop.store.interactions import MAX_ID, EventTime
-
-MAX_BATCH = 1_000
-
-
-def check_text(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters (U+0000)")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (it contains a lone surrogate)") from None
-    return value
 
 
 def check_json(value: Any) -> Any:
@@ -40,87 +30,7 @@ def check_json(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, AfterValidator(check_text)]
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SpamIn(_Body):
-    """A message: either `text`, or `subject` and `body` (joined and PII-redacted exactly as in training)."""
-
-    text: Text | None = None
-    subject: Text | None = None
-    body: Text | None = None
-
-    @model_validator(mode="after")
-    def _one_form(self) -> SpamIn:
-        parts = self.subject is not None or self.body is not None
-        if (self.text is None) == (not parts):
-            raise ValueError("give either `text`, or `subject` and `body` (not both forms, not neither)")
-        return self
-
-
-class SpamBatchIn(_Body):
-    items: list[SpamIn] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class SpamOut(BaseModel):
-    prediction_id: str
-    spam_probability: float
-    is_spam: bool
-    threshold: float
-    model_version: str
-
-
-class SpamBatchOut(BaseModel):
-    predictions: list[SpamOut]
-    model_version: str
-
-
-MAX_HISTORY = 1_000
-# strict: a JSON integer, not `true` or "42" (which would count as items 1 and 42)
-ItemId = Annotated[int, Field(ge=0, le=MAX_ID, strict=True)]
-
-
-class RecommendIn(_Body):
-    """Whom to recommend for, how many items, and what the client knows they liked that is not logged yet."""
-
-    user_id: int = Field(ge=0, le=2**63 - 1)
-    k: int = Field(default=10, ge=1, le=100)
-    exclude_seen: bool = Field(
-        default=True, description="Leave out every item the user has seen: in training, logged, or sent."
-    )
-    history: list[ItemId] | None = Field(
-        default=None,
-        max_length=MAX_HISTORY,
-        description=(
-            "Item ids the user liked that the interaction log may not hold yet (e.g. in this session), at "
-            "most 1,000. They rank like logged positives and are never recommended back, and a liked item "
-            "here outweighs a logged dismissal of it. Nothing is stored. Ids outside the served catalogue "
-            "are ignored (the model has nothing to say about them)."
-        ),
-    )
-
-
-class RecommendedItem(BaseModel):
-    item_id: int
-    title: str | None
-    score: float
-
-
-class RecommendOut(BaseModel):
-    prediction_id: str
-    items: list[RecommendedItem]
-    model_version: str
-    cold_start: bool = Field(
-        description="Nothing the user liked was known (no interactions, or only dismissals, low ratings or "
-        "items outside the catalogue), so the most popular items were served."
-    )
-
-
-class FeedbackBody(_Body):
+class FeedbackBody(RequestBody):
     """Feedback on a prediction; `event_id` is your idempotency key: retry with the same one."""
 
     event_id: Text = Field(min_length=1, max_length=128)
@@ -139,7 +49,7 @@ class FeedbackAck(BaseModel):
 
 
 class ServedModelOut(BaseModel):
-    kind: Literal["spam", "recsys"]
+    kind: str = Field(description="The model kind it serves (see the routes of each kind).")
     name: str
     alias: str
     version: str
@@ -151,7 +61,7 @@ class ModelsOut(BaseModel):
     shadow_share: float
 
 
-# Interactions: a separate log from feedback; an interaction need not follow a recommendation.
+# Interactions: a separate log from feedback; an interaction need not follow a prediction.
 
 
 def check_iso_time(value: Any) -> Any:
@@ -161,10 +71,16 @@ def check_iso_time(value: Any) -> Any:
     return value
 
 
-class InteractionBody(_Body):
+class InteractionBody(RequestBody):
     """A user's interaction with an item; `event_id` is your idempotency key: retry with the same one."""
 
     event_id: Text = Field(min_length=1, max_length=128)
+    model: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The model kind that learns from it; may be left out while only one kind does.",
+    )
     # strict: a JSON integer, not `true` or "42" (which would be stored as ids 1 and 42)
     user_id: int = Field(ge=0, le=MAX_ID, strict=True)
     item_id: int = Field(ge=0, le=MAX_ID, strict=True)
@@ -176,12 +92,12 @@ class InteractionBody(_Body):
         default=None, description="When it happened (ISO 8601 with offset); default: when it is received."
     )
     prediction_id: Text | None = Field(
-        default=None, min_length=1, max_length=64, description="The recommendation that led to it, if any."
+        default=None, min_length=1, max_length=64, description="The prediction that led to it, if any."
     )
     actor: Text = Field(default="anonymous", min_length=1, max_length=128)
 
 
-class InteractionBatchIn(_Body):
+class InteractionBatchIn(RequestBody):
     events: list[InteractionBody] = Field(min_length=1, max_length=MAX_BATCH)
 
 

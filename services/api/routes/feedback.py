@@ -3,39 +3,52 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
+from closedloop.kinds import ModelKind
 from closedloop.store import FeedbackIn, IdempotencyConflict, InvalidFeedback, PredictionNotFound
 from services.api.deps import ClientKey, RuntimeDep
 from services.api.schemas import FeedbackAck, FeedbackBody
 
-router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ClientKey])
 REASONS = {PredictionNotFound: "not_found", IdempotencyConflict: "conflict", InvalidFeedback: "invalid"}
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": FeedbackAck, "description": "A replay of an event already stored: the original result."},
+    404: {"description": "No prediction with this id."},
+    409: {"description": "This event_id was already used for different feedback."},
+    422: {"description": "The kind or value does not fit the prediction."},
+}
 
 
-@router.post(
-    "/feedback",
-    status_code=202,
-    responses={
-        200: {
-            "model": FeedbackAck,
-            "description": "A replay of an event already stored: the original result.",
-        },
-        404: {"description": "No prediction with this id."},
-        409: {"description": "This event_id was already used for different feedback."},
-        422: {"description": "The kind or value does not fit the prediction."},
-    },
-)
+def feedback_router(kinds: Sequence[ModelKind]) -> APIRouter:
+    """The feedback route, its description listing the feedback kinds of each served model kind."""
+    router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ClientKey])
+    taken = "\n".join(
+        f"- {kind.config.title} (`{kind.name}`): " + ", ".join(f"`{k}`" for k in kind.config.feedback_kinds)
+        for kind in kinds
+    )
+    router.add_api_route(
+        "/feedback",
+        send_feedback,
+        methods=["POST"],
+        status_code=202,
+        responses=ANSWERS,
+        description=f"{inspect.cleandoc(send_feedback.__doc__ or '')}\n\nFeedback kinds by model:\n\n{taken}",
+    )
+    return router
+
+
 async def send_feedback(body: FeedbackBody, runtime: RuntimeDep, response: Response) -> FeedbackAck:
     """Record feedback on a prediction.
 
     202 means the event is committed to the store. Retrying with the same `event_id` and payload is safe:
     it answers 200 with the original event's body and stores nothing new; the same `event_id` with a
-    different payload is a 409. Spam predictions take `report_spam` / `not_spam`; recommendations take
-    `click` / `dismiss` (value: the item id) or `rating` (value: `{"item_id", "rating": 1..5}`), about an
-    item the prediction recommended.
+    different payload is a 409. Which `kind`s a prediction takes depends on the model that made it (listed
+    below), and the `value` must fit both the kind and the prediction; one that does not is a 422.
     """
     event = FeedbackIn.model_validate(body.model_dump())
     if runtime.predictions.pending(event.prediction_id):

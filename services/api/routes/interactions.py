@@ -1,14 +1,20 @@
-"""The interaction log: every view, rating, click and dismissal, acknowledged only once committed."""
+"""The interaction log: every view, rating, click and dismissal, acknowledged only once committed.
+
+An interaction is for a model kind that learns from interactions (`config.interactions`); its `model`
+field names that kind and may be left out while only one kind does. The item must be in the catalogue of
+the kind's served champion (`ModelKind.catalogue`), when the kind has one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Container, Sequence
+from typing import Any, NoReturn
 
 from fastapi import APIRouter, HTTPException, Response
 
+from closedloop.kinds import ModelKind
 from closedloop.store import (
     IdempotencyConflict,
     InteractionIn,
@@ -21,13 +27,23 @@ from services.api.runtime import Runtime
 from services.api.schemas import InteractionAck, InteractionBatchAck, InteractionBatchIn, InteractionBody
 
 router = APIRouter(prefix="/v1", tags=["interactions"], dependencies=[ClientKey])
-MODEL = "recsys"  # the only model that learns from interactions today
 REASONS = {IdempotencyConflict: "conflict", InvalidInteraction: "invalid"}
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "An event_id was already used for a different interaction."},
-    422: {"description": "Malformed, invalid (a rating without 1-5 stars, a future time) or unknown item."},
-    503: {"description": "No recommender loaded yet (its catalogue decides which items exist)."},
+    422: {
+        "description": "Malformed, invalid (a rating without 1-5 stars, a future time), an unknown item, "
+        "or a `model` that does not learn from interactions."
+    },
+    503: {
+        "description": "No model of the interaction's kind is loaded yet (its catalogue decides which items "
+        "exist)."
+    },
 }
+
+
+def learns_from_interactions(kinds: Sequence[ModelKind]) -> list[ModelKind]:
+    """The kinds whose training data is the interaction log; the interaction routes serve only them."""
+    return [kind for kind in kinds if kind.config.interactions]
 
 
 @router.post(
@@ -41,7 +57,8 @@ async def log_interaction(body: InteractionBody, runtime: RuntimeDep, response: 
     202 means the event is committed to the store. Retrying with the same `event_id` and payload is safe:
     it answers 200 with the original result and stores nothing new; the same `event_id` with a different
     payload is a 409. A `rating` takes 1-5 stars as `value`, other kinds no value. `occurred_at` (ISO 8601
-    with offset, default: now) may not lie in the future. The item must be in the served catalogue.
+    with offset, default: now) may not lie in the future. `model` names the model kind that learns from it
+    (default: the only one that learns from interactions); the item must be in its served catalogue.
     """
     events = _checked(runtime, [body], where=lambda _: "")
     [(record, created)] = await _stored(runtime, events)
@@ -77,18 +94,37 @@ def _checked(
     runtime: Runtime, bodies: Sequence[InteractionBody], *, where: Callable[[int], str]
 ) -> list[InteractionIn]:
     """The bodies as store events, each checked here so that a refusal can name its event (422)."""
-    catalogue = runtime.champion(MODEL).wrapper.titles  # 503 while no recommender is loaded
+    catalogues: dict[str, Container[int] | None] = {}
     events = []
     for i, body in enumerate(bodies):
-        event = InteractionIn.model_validate(body.model_dump() | {"model": MODEL})
+        model = _model(runtime, body.model, where(i))
+        if model not in catalogues:
+            kind = runtime.kinds[model]
+            # 503 while the kind has no model loaded: its catalogue decides which items exist
+            catalogues[model] = kind.catalogue(runtime.contexts[model].champion().wrapper)
+        event = InteractionIn.model_validate(body.model_dump() | {"model": model})
         try:
             check_interaction(event)
         except InvalidInteraction as error:
             _refuse(runtime, "invalid", f"{where(i)}{error}")
-        if event.item_id not in catalogue:
+        catalogue = catalogues[model]
+        if catalogue is not None and event.item_id not in catalogue:
             _refuse(runtime, "unknown_item", f"{where(i)}unknown item {event.item_id}: not in the catalogue")
         events.append(event)
     return events
+
+
+def _model(runtime: Runtime, named: str | None, where: str) -> str:
+    """The kind an interaction is for: the one it names, or the only kind that learns from interactions."""
+    choices = [kind.name for kind in learns_from_interactions(list(runtime.kinds.values()))]
+    if named is None and len(choices) == 1:
+        return choices[0]
+    if named is not None and named in choices:
+        return named
+    listed = ", ".join(choices) or "none is served"
+    if named is None:
+        _refuse(runtime, "invalid", f"{where}model: name the model this interaction is for, one of: {listed}")
+    _refuse(runtime, "invalid", f"{where}model: {named!r} does not learn from interactions; one of: {listed}")
 
 
 def _refuse(runtime: Runtime, reason: str, message: str) -> NoReturn:

@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from services.api.deps import AdminKey, RuntimeDep
-from services.api.runtime import KINDS, Runtime
+from services.api.runtime import Runtime
 from services.api.schemas import ModelsOut, ServedModelOut
 
 router = APIRouter(tags=["operations"])
@@ -16,7 +16,7 @@ router = APIRouter(tags=["operations"])
 
 def _models(runtime: Runtime) -> ModelsOut:
     served = [
-        ServedModelOut(kind=m.kind, name=m.name, alias=m.alias, version=m.version, source=m.source)  # type: ignore[arg-type]
+        ServedModelOut(kind=m.kind, name=m.name, alias=m.alias, version=m.version, source=m.source)
         for m in runtime.slots.all()
     ]
     return ModelsOut(models=served, shadow_share=runtime.settings.shadow_share)
@@ -30,8 +30,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "Models are still loading."}})
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Readiness: 200 once every model has a champion loaded, 503 until then."""
-    missing = [kind for kind in KINDS if runtime.slots.get(kind) is None]
+    """Readiness: 200 once every model kind has a champion loaded, 503 (naming the others) until then."""
+    missing = runtime.missing()
     if missing:
         return JSONResponse({"status": "loading", "missing": missing}, status_code=503)
     return JSONResponse({"status": "ready"})
@@ -45,7 +45,8 @@ async def metrics(runtime: RuntimeDep) -> Response:
 
 @router.get("/v1/models")
 async def served_models(runtime: RuntimeDep) -> ModelsOut:
-    """The model versions being served; a spam `challenger` here is shadow-scoring a share of traffic."""
+    """The model versions being served, of every kind; a `challenger` here shadow-scores a share of its
+    kind's traffic."""
     return _models(runtime)
 
 
