@@ -22,7 +22,7 @@ from closedloop.orchestration import deployments_served, prefect_server_command
 from closedloop.settings import Settings
 from closedloop.supervisor import Service, http_ok
 
-CLI = [sys.executable, "-m", "closedloop"]
+CLI = [sys.executable, "-m", "cli"]
 # Deployments the worker must have registered before it counts as ready (see flows/schedules.py).
 WORKER_DEPLOYMENTS = frozenset({"retrain-spam", "retrain-recsys", "watch-labels"})
 

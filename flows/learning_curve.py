@@ -26,8 +26,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from closedloop import corpora, tracking
+from closedloop import tracking
 from closedloop.datasets.spam import fixed_holdout
+from closedloop.kinds.recsys.corpus import load_movielens
+from closedloop.kinds.spam.corpus import load_spam
 from closedloop.settings import Settings, get_settings
 from models.curves import (
     PowerFit,
@@ -75,7 +77,7 @@ def curve_dir(settings: Settings) -> Path:
 def load_curve_data(model: str, settings: Settings) -> CurveData:
     """The training pool and the fixed holdout, exactly as retraining cuts them (same seed, same split)."""
     if model == "spam":
-        base, holdout = fixed_holdout(corpora.load_spam(settings), settings)
+        base, holdout = fixed_holdout(load_spam(settings), settings)
         return CurveData(
             model=model,
             texts=message_texts(base),
@@ -83,7 +85,7 @@ def load_curve_data(model: str, settings: Settings) -> CurveData:
             holdout_texts=message_texts(holdout),
             holdout_labels=holdout["label"].to_numpy(dtype=np.int64),
         )
-    movielens = corpora.load_movielens(settings)
+    movielens = load_movielens(settings)
     split = split_ratings(movielens.ratings, seed=settings.seed)
     catalogue = np.union1d(movielens.items["item_id"].to_numpy(), movielens.ratings["item_id"].to_numpy())
     return CurveData(model=model, split=split, catalogue=catalogue)

@@ -15,7 +15,7 @@ def run() -> dict[str, Any]:
     """`closedloop learning-curve spam --json` in a subprocess; its curve plus the wall time."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "closedloop", "learning-curve", "spam", "--json"],
+        [sys.executable, "-m", "cli", "learning-curve", "spam", "--json"],
         capture_output=True,
         text=True,
         check=False,

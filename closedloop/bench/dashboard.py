@@ -139,7 +139,7 @@ def free_port() -> int:
 def serve(home: Path, port: int) -> Iterator[str]:
     """The real API (uvicorn, app factory) over `home` in a child process; yields its base URL."""
     env = child_environment(settings={"home": str(home), "reload_seconds": "3600"})
-    command = [sys.executable, "-m", "closedloop", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

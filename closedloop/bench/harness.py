@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import httpx
 from mlflow import MlflowClient
 
-from closedloop import corpora, tracking
+from closedloop import tracking
+from closedloop.kinds import kinds
 from closedloop.processes import Ports, as_client, platform_services
 from closedloop.settings import Settings
 from closedloop.supervisor import Service, Supervisor, group_alive
@@ -78,8 +79,8 @@ def running_platform(
     # In this process only paths and intervals matter; the candidate lists (JSON in the environment) do not.
     config = Settings.model_validate({k: v for k, v in chosen.items() if not k.startswith("candidates_")})
     config.home.mkdir(parents=True, exist_ok=True)
-    for name in corpora.CORPORA:
-        corpora.fetch(config, name)
+    for kind in kinds(tuple(config.kinds)):
+        kind.fetch(config)
     ports = Ports.free()
     supervisor = Supervisor(logs=config.home / "logs")
     platform = Platform(settings=config, ports=ports, supervisor=supervisor, env=env)

@@ -29,6 +29,7 @@ def run() -> dict[str, Any]:
     """Both strategies for every seed; per seed the curve and the labels needed to reach the target F1."""
     from closedloop import corpora
     from closedloop.datasets.spam import fixed_holdout
+    from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
     from closedloop.settings import get_settings
     from models.labeling import QueuePolicy
     from models.labeling.cached_baseline import CachedSpamBaseline, CorpusCounts
@@ -37,8 +38,8 @@ def run() -> dict[str, Any]:
 
     started = time.perf_counter()
     settings = get_settings()
-    corpora.fetch(settings, "spam")
-    pool, holdout = fixed_holdout(corpora.load_spam(settings), settings)
+    corpora.fetch(settings, SPAM_ASSASSIN)
+    pool, holdout = fixed_holdout(load_spam(settings), settings)
     counts = CorpusCounts(message_texts(pool) + message_texts(holdout))  # each text analysed once
     pool_rows = list(range(len(pool)))
     holdout_rows = list(range(len(pool), len(pool) + len(holdout)))

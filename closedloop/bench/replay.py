@@ -23,7 +23,7 @@ POLICY_LABELS = {
 def _simulate(model: str) -> dict[str, Any]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "closedloop", "simulate", model, "--fast", "--json"],
+        [sys.executable, "-m", "cli", "simulate", model, "--fast", "--json"],
         capture_output=True,
         text=True,
         check=False,
@@ -36,7 +36,7 @@ def _simulate(model: str) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """Both corpora, one subprocess each (the corpora must be fetched: `closedloop data fetch all`)."""
-    subprocess.run([sys.executable, "-m", "closedloop", "data", "fetch", "all"], check=True)
+    subprocess.run([sys.executable, "-m", "cli", "data", "fetch", "all"], check=True)
     return {"replay_spam": _simulate("spam"), "replay_recsys": _simulate("recsys")}
 
 

@@ -21,7 +21,7 @@ def _retrain(model: str, home: Path) -> dict[str, Any]:
     env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "closedloop", "retrain", model, "--reason", "bench", "--json"],
+        [sys.executable, "-m", "cli", "retrain", model, "--reason", "bench", "--json"],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     seconds = time.perf_counter() - started
@@ -34,7 +34,7 @@ def _retrain(model: str, home: Path) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     settings = get_settings()
-    subprocess.run([sys.executable, "-m", "closedloop", "data", "fetch", "all"], check=True)
+    subprocess.run([sys.executable, "-m", "cli", "data", "fetch", "all"], check=True)
     with tempfile.TemporaryDirectory(prefix="closedloop-bench-") as tmp:
         home = Path(tmp) / "home"
         shutil.copytree(settings.corpus_dir, home / "data")

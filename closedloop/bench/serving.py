@@ -103,7 +103,7 @@ def _our_server(settings: Settings, port: int, database_url: str) -> Any:
     env = child_environment(
         settings={"home": str(settings.home), "database_url": database_url, "shadow_share": "0"}
     )
-    command = [sys.executable, "-m", "closedloop", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     return _server(command, env, f"http://127.0.0.1:{port}/readyz")
 
 
@@ -249,14 +249,12 @@ def _scratch_postgres(admin_url: str) -> Iterator[str | None]:
 
 def _ensure_champions(settings: Settings) -> None:
     """Serve the home's champions; a fresh home gets its first ones from the real retraining flow."""
-    subprocess.run([sys.executable, "-m", "closedloop", "data", "fetch", "all"], check=True)
+    subprocess.run([sys.executable, "-m", "cli", "data", "fetch", "all"], check=True)
     client = tracking.configure(settings)
     for kind, name in ((k.name, k.config.registered_name) for k in kinds()):
         if registry.aliased_version(client, name=name, alias=registry.CHAMPION) is None:
             print(f"bench: {name} has no champion in {settings.home}; running `closedloop retrain {kind}`")
-            subprocess.run(
-                [sys.executable, "-m", "closedloop", "retrain", kind, "--reason", "bench"], check=True
-            )
+            subprocess.run([sys.executable, "-m", "cli", "retrain", kind, "--reason", "bench"], check=True)
 
 
 def run() -> dict[str, Any]:

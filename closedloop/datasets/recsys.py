@@ -75,8 +75,10 @@ def build_recsys_snapshot(
     watermarks (default: everything so far); `champion_interactions_upto_id` is the champion's own
     interaction watermark — interactions after it are new to both models and the newest share of them
     becomes the window (None: every interaction is new)."""
-    movielens = corpora.load_movielens(settings)
-    manifest = corpora.read_manifest(settings, "movielens") or {}
+    from closedloop.kinds.recsys.corpus import MOVIELENS, load_movielens  # here: the kind imports this module
+
+    movielens = load_movielens(settings)
+    manifest = corpora.read_manifest(settings, MOVIELENS) or {}
     base = base_ratings(movielens, settings)
     split = split_ratings(base, seed=settings.seed)
     with store.session() as session:

@@ -79,8 +79,10 @@ def build_spam_snapshot(
     `champion_upto_id` is the champion's own training watermark: labels after it are new to both models,
     and the newest share of them becomes the window (None: every label is new; `window_share` overrides
     `gate_window_fraction`)."""
-    messages = corpora.load_spam(settings)
-    manifest = corpora.read_manifest(settings, "spam") or {}
+    from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam  # here: the kind imports this module
+
+    messages = load_spam(settings)
+    manifest = corpora.read_manifest(settings, SPAM_ASSASSIN) or {}
     base, holdout = fixed_holdout(messages, settings)
     corpus_rows = pd.DataFrame(
         {"text": message_texts(base), "label": base["label"].astype("int64"), "source": "corpus"}

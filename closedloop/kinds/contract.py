@@ -17,14 +17,17 @@ Methods fall in groups; each group names the part of the platform that calls it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from closedloop import corpora
+from closedloop.corpora import Corpus
 from closedloop.gate import Floor
+from closedloop.kinds.data import KnownItems, ProtocolOption
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -166,12 +169,52 @@ class ModelKind(ABC):
     def name(self) -> str:
         return self.config.name
 
-    # --- data (CLI `data fetch`, the retrain pipeline) ---------------------------------------------------
+    # --- data (CLI `data`, `train`, `interactions import`; the retrain pipeline) -------------------------
 
-    @abstractmethod
-    def fetch(self, settings: Settings, *, source: Path | None = None) -> dict[str, Any]:
-        """Fetch and cache the kind's base data (offline and instant when cached); returns a summary to
-        print (counts, where it lies)."""
+    def corpora(self) -> Sequence[Corpus]:
+        """The kind's base data sets, each fetched, verified and cached by `closedloop.corpora` (the kind
+        says what to download and how to parse it); none, the default: the kind learns from what the store
+        collects alone."""
+        return ()
+
+    def fetch(self, settings: Settings, *, source: Path | None = None, force: bool = False) -> dict[str, Any]:
+        """Fetch and cache the kind's corpora (offline and instant when cached; `source`: a folder with
+        the originals; `force`: download and parse again); returns {corpus name: its manifest with
+        `counts`, `source`, `cached` and `path`}, to print."""
+        return {
+            corpus.name: corpora.fetch(settings, corpus, source=source, force=force).summary()
+            for corpus in self.corpora()
+        }
+
+    def cached(self, settings: Settings) -> dict[str, dict[str, Any] | None]:
+        """{corpus name: its manifest when cached and verified, else None}, without fetching anything."""
+        return {corpus.name: corpora.read_manifest(settings, corpus) for corpus in self.corpora()}
+
+    def protocol_options(self) -> Sequence[ProtocolOption]:
+        """The choices the kind's evaluation protocol offers (`closedloop train KIND --NAME VALUE`)."""
+        return ()
+
+    def evaluate(
+        self,
+        settings: Settings,
+        model: str,
+        *,
+        options: Mapping[str, str],
+        seed: int = 0,
+        checkpoint_dir: Path | None = None,
+        resume: bool = False,
+    ) -> dict[str, Any] | None:
+        """Fit candidate `model` on the kind's base data under its fixed evaluation protocol (`options`:
+        every `protocol_options()` value) and score it once on the protocol's test split; returns the rows
+        of the metrics table (metric or count -> value). `checkpoint_dir` / `resume`: checkpoint a model
+        that trains in epochs. None, the default: the kind has no offline protocol (`closedloop retrain`
+        judges it on live data)."""
+        return None
+
+    def known_items(self, settings: Settings) -> KnownItems | None:
+        """The item ids the kind's base data knows, which imported interactions are checked against;
+        None, the default: no check. Raises `CorpusMissing` when that data is not fetched."""
+        return None
 
     # --- retraining (closedloop.pipeline) --------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from closedloop import corpora
 from closedloop.datasets.recsys import base_ratings
 from closedloop.labeling.candidates import Describe
 from closedloop.settings import Settings
@@ -34,7 +33,9 @@ def movielens_describer(
     each call reads the user's logged interactions through a new session from `sessions` (`store.session`,
     a `sessionmaker`), so a describer kept across refills shows what was logged up to each of them.
     """
-    movielens = corpora.load_movielens(settings)
+    from closedloop.kinds.recsys.corpus import load_movielens  # here: the kind imports this module
+
+    movielens = load_movielens(settings)
     titles: dict[int, str] = dict(zip(movielens.items["item_id"], movielens.items["title"], strict=True))
     base = base_ratings(movielens, settings)
     newest = base.sort_values(["user_id", "timestamp"], ascending=[True, False], kind="stable")

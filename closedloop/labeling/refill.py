@@ -36,7 +36,9 @@ def item_describer(
     """Titles and what the platform knows of the user (base ratings, then the interactions logged in the
     store that `sessions` opens: `store.session`, a `sessionmaker`) for movie items; None for spam, or when
     MovieLens was never fetched (movie items then show ids only)."""
-    if model != "recsys" or corpora.read_manifest(settings, "movielens") is None:
+    from closedloop.kinds.recsys.corpus import MOVIELENS  # here: the kinds import the labeling package
+
+    if model != "recsys" or corpora.read_manifest(settings, MOVIELENS) is None:
         return None
     return movielens_describer(settings, sessions=sessions)
 

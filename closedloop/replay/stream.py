@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from closedloop import corpora
 from closedloop.datasets.recsys import base_ratings
 from closedloop.datasets.spam import split_base_period
 from closedloop.settings import Settings
@@ -40,7 +39,9 @@ class Visit:
 
 def later_messages(settings: Settings, messages: pd.DataFrame | None = None) -> pd.DataFrame:
     """Spam messages after the first champion's training part, oldest first (columns of the corpus frame)."""
-    messages = corpora.load_spam(settings) if messages is None else messages
+    from closedloop.kinds.spam.corpus import load_spam  # here: a kind may import this module
+
+    messages = load_spam(settings) if messages is None else messages
     _base, later = split_base_period(messages, settings)
     if later.empty:
         raise NothingToReplay(_nothing_left("spam", settings))
@@ -49,7 +50,9 @@ def later_messages(settings: Settings, messages: pd.DataFrame | None = None) -> 
 
 def later_ratings(settings: Settings) -> pd.DataFrame:
     """MovieLens ratings after the first champion's training part, oldest first."""
-    movielens = corpora.load_movielens(settings)
+    from closedloop.kinds.recsys.corpus import load_movielens  # here: a kind may import this module
+
+    movielens = load_movielens(settings)
     ratings = movielens.ratings.sort_values("timestamp", kind="stable")
     later = ratings.iloc[len(base_ratings(movielens, settings)) :].reset_index(drop=True)
     if later.empty:

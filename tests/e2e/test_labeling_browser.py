@@ -18,6 +18,8 @@ import pytest
 from closedloop import corpora
 from closedloop.bench.dashboard import CHROMIUM_ARGS, free_port, serve
 from closedloop.datasets.spam import build_spam_snapshot
+from closedloop.kinds.recsys.corpus import MOVIELENS
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.labeling import create_user, item_describer, refill_queue
 from closedloop.settings import Settings, get_settings
 from closedloop.store import open_store, read_training_labels
@@ -48,8 +50,10 @@ def settings(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Set
     monkeypatch.setenv("CLOSEDLOOP_LABELING_HASH_MEMORY_KIB", "8192")  # here and in the served app
     get_settings.cache_clear()
     settings = Settings(home=home)
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=40, n_spam=20))
-    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip"))
+    corpora.fetch(
+        settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=40, n_spam=20)
+    )
+    corpora.fetch(settings, MOVIELENS, source=grouplens_zip(tmp_path / "ml-100k.zip"))
     store = open_store(settings.store_url)
     try:
         with store.session() as session:

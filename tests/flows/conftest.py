@@ -10,6 +10,8 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from closedloop import corpora
+from closedloop.kinds.recsys.corpus import MOVIELENS
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.settings import Settings, get_settings
 from tests.factories import grouplens_zip, synthetic_spam_corpus
 
@@ -32,7 +34,9 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> Settin
 @pytest.fixture
 def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
     settings = _home(tmp_path, monkeypatch, CANDIDATES='{"spam": ["baseline"]}')
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=300, n_spam=150))
+    corpora.fetch(
+        settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=300, n_spam=150)
+    )
     yield settings
     get_settings.cache_clear()
 
@@ -40,8 +44,6 @@ def spam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
 @pytest.fixture
 def recsys_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
     settings = _home(tmp_path, monkeypatch, CANDIDATES='{"recsys": ["popularity", "knn"]}')
-    corpora.fetch(
-        settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60)
-    )
+    corpora.fetch(settings, MOVIELENS, source=grouplens_zip(tmp_path / "ml-100k.zip", n_users=80, n_items=60))
     yield settings
     get_settings.cache_clear()

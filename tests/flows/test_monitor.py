@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from cli.app import app
 from closedloop import registry, tracking, triggers
-from closedloop.cli.app import app
 from closedloop.monitoring.quality import recsys_quality, recsys_reactions
 from closedloop.monitoring.report import drift_report, drift_summary
 from closedloop.packaging import load_wrapper, log_spam_model

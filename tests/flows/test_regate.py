@@ -10,6 +10,7 @@ import pytest
 
 from closedloop import corpora, registry, tracking
 from closedloop.datasets.spam import split_base_period
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
 from closedloop.packaging import load_wrapper
 from closedloop.serving import new_prediction_id
 from closedloop.settings import Settings, get_settings
@@ -39,7 +40,7 @@ def drift_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: Non
         monkeypatch.setenv(f"CLOSEDLOOP_{key}", value)
     get_settings.cache_clear()
     settings = get_settings()
-    corpora.fetch(settings, "spam", source=drifting_spam_corpus(tmp_path / "corpus"))
+    corpora.fetch(settings, SPAM_ASSASSIN, source=drifting_spam_corpus(tmp_path / "corpus"))
     yield settings
     get_settings.cache_clear()
 
@@ -58,7 +59,7 @@ def test_a_standing_challenger_is_promoted_once_its_shadow_traffic_is_labelled(
     drift_home: Settings, monkeypatch: pytest.MonkeyPatch
 ):
     assert retrain(model="spam", reason="test").promoted  # v1: the base period only
-    _base, later = split_base_period(corpora.load_spam(drift_home), drift_home)
+    _base, later = split_base_period(load_spam(drift_home), drift_home)
     texts = [redact_pii(message_text(s, b)) for s, b in zip(later["subject"], later["body"], strict=True)]
     labels = [int(y) for y in later["label"]]
     first = len(texts) * 2 // 5

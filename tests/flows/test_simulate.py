@@ -23,6 +23,8 @@ from closedloop import corpora, registry, tracking
 from closedloop.candidates import train_recsys_candidate, train_spam_candidate
 from closedloop.datasets.recsys import build_recsys_snapshot
 from closedloop.datasets.spam import build_spam_snapshot
+from closedloop.kinds.recsys.corpus import MOVIELENS
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.packaging import log_recommender, log_spam_model
 from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.settings import Settings
@@ -65,8 +67,10 @@ def first_champions(settings: Settings) -> None:
 def replay_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("replay")
     settings = Settings(home=root / "home", base_fraction=0.4)
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(root / "corpus", n_ham=120, n_spam=60))
-    corpora.fetch(settings, "movielens", source=grouplens_zip(root / "ml.zip", n_users=30, n_items=40))
+    corpora.fetch(
+        settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(root / "corpus", n_ham=120, n_spam=60)
+    )
+    corpora.fetch(settings, MOVIELENS, source=grouplens_zip(root / "ml.zip", n_users=30, n_items=40))
     first_champions(settings)
     return settings.home
 
@@ -100,7 +104,7 @@ def api(replay_home: Path) -> Iterator[str]:
 def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLOSEDLOOP_HOME": str(home), "CLOSEDLOOP_BASE_FRACTION": "0.4"}
     return subprocess.run(
-        [sys.executable, "-m", "closedloop", "simulate", *args],
+        [sys.executable, "-m", "cli", "simulate", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -178,7 +182,7 @@ def test_bad_options_are_clear_cli_errors(replay_home: Path):
 def test_nothing_to_replay_names_the_setting(replay_home: Path):
     env = {**os.environ, "CLOSEDLOOP_HOME": str(replay_home), "CLOSEDLOOP_BASE_FRACTION": "1.0"}
     done = subprocess.run(
-        [sys.executable, "-m", "closedloop", "simulate", "spam"],
+        [sys.executable, "-m", "cli", "simulate", "spam"],
         capture_output=True,
         text=True,
         env=env,
@@ -245,7 +249,7 @@ def test_the_desks_refill_shows_movie_titles_and_the_users_history(tmp_path: Pat
     settings = Settings(
         home=tmp_path / "home", base_fraction=0.4, labeling_random_share=1.0, replay_annotation_delay=3600.0
     )
-    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml.zip", n_users=4, n_items=6))
+    corpora.fetch(settings, MOVIELENS, source=grouplens_zip(tmp_path / "ml.zip", n_users=4, n_items=6))
     store = open_store(settings.store_url)
     try:
         with store.session() as session:

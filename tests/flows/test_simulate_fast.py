@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from closedloop import corpora
+from closedloop.kinds.recsys.corpus import MOVIELENS
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.settings import Settings
 from closedloop.store import open_store
 from closedloop.store.tables import ConsensusLabel
@@ -34,7 +36,9 @@ def small(home: Path, **overrides: object) -> Settings:
 
 def test_spam_policies_are_scored_per_chunk_and_only_the_loops_move(tmp_path: Path):
     settings = small(tmp_path / "home")
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=200, n_spam=100))
+    corpora.fetch(
+        settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=200, n_spam=100)
+    )
     work = tmp_path / "work"
     result = run_benchmark("spam", settings, seed=1, workdir=work)
 
@@ -81,7 +85,7 @@ def test_spam_policies_are_scored_per_chunk_and_only_the_loops_move(tmp_path: Pa
 
 def test_recsys_policies_score_ndcg_per_chunk(tmp_path: Path):
     settings = small(tmp_path / "home", label_trigger_count=15, replay_feedback_rate=1.0)
-    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml.zip", n_users=40, n_items=30))
+    corpora.fetch(settings, MOVIELENS, source=grouplens_zip(tmp_path / "ml.zip", n_users=40, n_items=30))
     result = run_benchmark("recsys", settings, seed=0)
 
     assert set(result["policies"]) == set(POLICIES["recsys"])

@@ -15,6 +15,7 @@ import httpx
 from mlflow import MlflowClient
 
 from closedloop import corpora, registry, tracking
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.spam.corpus import message_text
@@ -48,7 +49,7 @@ def trigger_of(client: MlflowClient, version: str) -> str | None:
 def test_events_and_new_labels_trigger_retrains(tmp_path: Path):
     home, port = tmp_path / "home", free_port()
     settings = Settings(home=home, prefect_port=port, label_trigger_count=5, label_watch_seconds=15)
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus"))
+    corpora.fetch(settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "corpus"))
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CLOSEDLOOP_"))},
         "CLOSEDLOOP_HOME": str(home),
@@ -63,7 +64,7 @@ def test_events_and_new_labels_trigger_retrains(tmp_path: Path):
     log_path = tmp_path / "worker.log"
     log = log_path.open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "closedloop", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "cli", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     api = f"http://127.0.0.1:{port}/api"
     try:

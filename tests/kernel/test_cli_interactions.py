@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from closedloop import corpora
+from closedloop.kinds.recsys.corpus import MOVIELENS
 from closedloop.settings import Settings
 from closedloop.store import open_store, read_interactions
 from tests.factories import grouplens_zip
@@ -59,7 +60,7 @@ def test_csv_import_then_reimport_stores_nothing_new(home: Path, tmp_path: Path)
 
 def test_movielens_u_data_is_checked_against_the_cached_catalogue(home: Path, tmp_path: Path):
     archive = grouplens_zip(tmp_path / "ml-100k.zip")  # items 1..8
-    corpora.fetch(Settings(home=home), "movielens", source=archive)
+    corpora.fetch(Settings(home=home), MOVIELENS, source=archive)
     u_data = tmp_path / "u.data"
     ratings = zipfile.ZipFile(archive).read("ml-100k/u.data").decode()
     u_data.write_text(ratings + "1\t99\t3\t881250949\n")
@@ -81,4 +82,13 @@ def test_a_malformed_line_is_one_clear_error_and_imports_nothing(home: Path, tmp
     assert done.returncode == 2
     assert "broken.csv line 3: user_id 'x' is not an integer" in done.stderr
     assert "fix the line" in done.stderr and "Traceback" not in done.stderr
+    assert stored_frame(home).empty
+
+
+def test_a_kind_without_an_interaction_log_is_refused(home: Path, tmp_path: Path):
+    path = tmp_path / "log.csv"
+    path.write_text(CSV)
+    done = run_cli("interactions", "import", str(path), "--model", "spam", home=home)
+    assert done.returncode == 2
+    assert "spam does not learn from an interaction log" in done.stderr and "Traceback" not in done.stderr
     assert stored_frame(home).empty

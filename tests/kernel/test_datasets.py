@@ -10,6 +10,7 @@ import pytest
 from closedloop import corpora
 from closedloop.datasets.checks import DataValidationError, validate_recsys, validate_spam
 from closedloop.datasets.spam import build_spam_snapshot
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.redaction import redact_pii
@@ -92,7 +93,9 @@ def test_recsys_checks_drop_unknown_items_duplicates_and_leaks():
 
 
 def test_snapshot_is_reproducible_and_withholds_the_newest_labels(settings: Settings, tmp_path: Path):
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=60, n_spam=30))
+    corpora.fetch(
+        settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=60, n_spam=30)
+    )
     settings = settings.model_copy(update={"gate_window_fraction": 0.25})
     store = open_store(settings.store_url)
     with store.session() as session:

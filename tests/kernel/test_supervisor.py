@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from closedloop.cli.demo import demo_services
+from cli.demo import demo_services
 from closedloop.processes import Ports
 from closedloop.settings import Settings
 from closedloop.supervisor import Service, ServiceFailed, Supervisor, group_alive
@@ -153,7 +153,7 @@ def test_the_demo_runs_the_whole_platform_and_the_replay(tmp_path: Path):
 STARTING_PLATFORM = """
 import signal, sys
 from pathlib import Path
-from closedloop.cli.demo import _interrupt
+from cli.demo import _interrupt
 from closedloop.supervisor import Service, Supervisor
 
 tmp = Path(sys.argv[1])

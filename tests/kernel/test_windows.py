@@ -17,6 +17,8 @@ from closedloop import clock, corpora, pipeline
 from closedloop.datasets.recsys import build_recsys_snapshot
 from closedloop.datasets.spam import build_spam_snapshot, fixed_holdout, split_base_period
 from closedloop.kinds import kind
+from closedloop.kinds.recsys.corpus import MOVIELENS
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
 from closedloop.pipeline import Watermarks
 from closedloop.settings import Settings
 from closedloop.store import InteractionIn, Store, open_store, record_interactions, upsert_consensus_label
@@ -44,8 +46,10 @@ def label(store: Store, text: str, value: int, *, at: datetime) -> int:
 
 def test_the_spam_holdout_is_drawn_from_the_base_period_only(settings: Settings, tmp_path: Path):
     settings = settings.model_copy(update={"base_fraction": 0.5})
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=80, n_spam=40))
-    messages = corpora.load_spam(settings)
+    corpora.fetch(
+        settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=80, n_spam=40)
+    )
+    messages = load_spam(settings)
     period, later = split_base_period(messages, settings)
     base, holdout = fixed_holdout(messages, settings)
 
@@ -61,7 +65,9 @@ def test_the_window_is_the_newest_share_of_labels_since_the_champion(
     settings: Settings, store: Store, tmp_path: Path
 ):
     settings = settings.model_copy(update={"gate_window_fraction": 0.5})
-    corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=60, n_spam=30))
+    corpora.fetch(
+        settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=60, n_spam=30)
+    )
     start = datetime(2003, 1, 1, tzinfo=UTC)
     ids = [
         label(store, f"label number {i} " + ("prize" if i % 2 else "agenda"), i % 2, at=start + timedelta(i))
@@ -94,13 +100,13 @@ def drifting(settings: Settings, tmp_path: Path, *, seed: int = 0) -> Settings:
     settings = settings.model_copy(
         update={"base_fraction": 0.5, "gate_n_bootstrap": 500, "gate_min_window": 30, "seed": seed}
     )
-    corpora.fetch(settings, "spam", source=drifting_spam_corpus(tmp_path / "corpus", seed=seed))
+    corpora.fetch(settings, SPAM_ASSASSIN, source=drifting_spam_corpus(tmp_path / "corpus", seed=seed))
     return settings
 
 
 def first_champion(settings: Settings, store: Store) -> tuple[Any, Watermarks, pd.DataFrame]:
     """The first model, trained at the simulated moment the base period ends; and the later messages."""
-    _base, later = split_base_period(corpora.load_spam(settings), settings)
+    _base, later = split_base_period(load_spam(settings), settings)
     with clock.simulated(later["date"].min().to_pydatetime() - timedelta(seconds=1)):
         data = pipeline.snapshot(SPAM, settings, store, Watermarks())
         model = pipeline.train(SPAM, data, settings, "baseline")
@@ -179,7 +185,7 @@ def test_the_recommender_window_is_the_newest_interactions_and_negatives_are_rem
     settings: Settings, store: Store, tmp_path: Path
 ):
     settings = settings.model_copy(update={"gate_window_fraction": 0.5})
-    corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml.zip", n_users=12, n_items=20))
+    corpora.fetch(settings, MOVIELENS, source=grouplens_zip(tmp_path / "ml.zip", n_users=12, n_items=20))
     start = datetime(1999, 1, 1, tzinfo=UTC)
     events = [
         interaction(1, 3, "dismiss", None, start),  # user 1 rated item 3 in the corpus: now turned down

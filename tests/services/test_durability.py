@@ -29,7 +29,7 @@ def free_port() -> int:
 
 def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
-    command = [sys.executable, "-m", "closedloop", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from closedloop.kinds.contract import KindConfig, ModelKind
 from closedloop.kinds.recsys.config import CONFIG
+from closedloop.kinds.recsys.data import RecsysData
 from closedloop.kinds.recsys.feedback import RecsysFeedback
 from closedloop.kinds.recsys.labeling import RecsysLabeling
 from closedloop.kinds.recsys.retraining import RecsysRetraining
 from closedloop.kinds.recsys.serving import RecsysServing
 
 
-class Recommender(RecsysRetraining, RecsysServing, RecsysFeedback, RecsysLabeling, ModelKind):
+class Recommender(RecsysRetraining, RecsysData, RecsysServing, RecsysFeedback, RecsysLabeling, ModelKind):
     config: KindConfig = CONFIG
 
 

@@ -43,7 +43,8 @@ class RecsysLabeling:
 
     def describer(self, settings: Any, sessions: Sessions) -> Describe | None:
         from closedloop import corpora
+        from closedloop.kinds.recsys.corpus import MOVIELENS
 
-        if corpora.read_manifest(settings, "movielens") is None:
+        if corpora.read_manifest(settings, MOVIELENS) is None:
             return None
         return movielens_describer(settings, sessions=sessions)

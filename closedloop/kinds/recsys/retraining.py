@@ -3,12 +3,10 @@ per-user comparison and MLflow packaging."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from closedloop import corpora
 from closedloop.candidates import Candidate, train_recsys_candidate
 from closedloop.datasets.recsys import build_recsys_snapshot
 from closedloop.gate import GateDecision
@@ -17,11 +15,7 @@ from closedloop.promotion import gate_policy, judge_recsys
 
 
 class RecsysRetraining:
-    """Data, snapshot, training, judging and packaging hooks of the recommender."""
-
-    def fetch(self, settings: Any, *, source: Path | None = None) -> dict[str, Any]:
-        result = corpora.fetch(settings, "movielens", source=source)
-        return {"corpus": "movielens", "cached": result.cached, **result.manifest.get("counts", {})}
+    """Snapshot, training, judging and packaging hooks of the recommender."""
 
     def snapshot(
         self, settings: Any, store: Any, *, trained_on: Any, window_share: float | None = None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from closedloop import corpora
 from closedloop.candidates import Candidate, train_spam_candidate
 from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.gate import GateDecision
@@ -16,11 +14,7 @@ from closedloop.promotion import gate_policy, judge_spam
 
 
 class SpamRetraining:
-    """Data, snapshot, training, judging and packaging hooks of the spam filter."""
-
-    def fetch(self, settings: Any, *, source: Path | None = None) -> dict[str, Any]:
-        result = corpora.fetch(settings, "spam", source=source)
-        return {"corpus": "spam", "cached": result.cached, **result.manifest.get("counts", {})}
+    """Snapshot, training, judging and packaging hooks of the spam filter."""
 
     def snapshot(
         self, settings: Any, store: Any, *, trained_on: Any, window_share: float | None = None

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow  # each command is a fresh interpreter importing t
 def run_cli(*args: str, home: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "CLOSEDLOOP_HOME": str(home), **env}
     return subprocess.run(
-        [sys.executable, "-m", "closedloop", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -83,3 +83,17 @@ def test_labels_refill_and_export(home: Path, tmp_path: Path) -> None:
     assert written.returncode == 0 and "wrote 1 labels" in written.stderr
     [row] = list(csv.DictReader(io.StringIO(target.read_text())))
     assert row["label"] == "1" and json.loads(row["provenance"])["item_id"] == 1
+
+
+def test_labels_name_a_registered_kind(home: Path) -> None:
+    refill = run_cli("labels", "refill", "gpt", home=home)
+    export = run_cli("labels", "export", "--model", "gpt", home=home)
+    for done in (refill, export):
+        message = " ".join(done.stderr.replace("│", " ").split())  # the error panel wraps at 80 columns
+        assert done.returncode == 2 and "registered kinds: spam, recsys" in message
+        assert "Traceback" not in done.stderr
+    described = run_cli("labels", "refill", "recsys", home=home)
+    assert described.returncode == 0, described.stderr
+    assert "recsys's data is not cached: items show ids only (`closedloop data fetch recsys`)" in " ".join(
+        described.stderr.split()
+    )

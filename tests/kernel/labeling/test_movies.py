@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from closedloop import corpora
+from closedloop.kinds.recsys.corpus import MOVIELENS
 from closedloop.labeling import movielens_describer
 from closedloop.settings import Settings
 from closedloop.store import record_interactions
@@ -19,7 +20,7 @@ def test_describer_gives_title_and_newest_base_ratings(
     settings: Settings, tmp_path: Path, sessions: sessionmaker[Session]
 ) -> None:
     grouplens_zip(tmp_path / "ml-100k.zip", n_users=3, n_items=6)
-    corpora.fetch(settings, "movielens", source=tmp_path)
+    corpora.fetch(settings, MOVIELENS, source=tmp_path)
     describe = movielens_describer(settings, sessions=sessions, history=2)
     about = describe(1, 3)
     assert about["title"].startswith("Movie 3")
@@ -36,7 +37,7 @@ def test_describer_shows_logged_interactions_never_a_later_unlogged_rating(
     # stars) in it; their ratings of items 3, 4 and 5 (2, 4 and 1 stars) come later, in the replay's future.
     replay = settings.model_copy(update={"base_fraction": 0.5})
     grouplens_zip(tmp_path / "ml-100k.zip", n_users=3, n_items=6)
-    corpora.fetch(replay, "movielens", source=tmp_path)
+    corpora.fetch(replay, MOVIELENS, source=tmp_path)
     describe = movielens_describer(replay, sessions=sessions)  # built before anything is logged
     assert [(h["item_id"], h["rating"]) for h in describe(2, 5)["history"]] == [(1, 3)]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from closedloop import corpora
+from closedloop.kinds.recsys.corpus import MOVIELENS
 from closedloop.settings import Settings
 from closedloop.store import Store
 from tests.factories import grouplens_zip
@@ -32,7 +33,7 @@ def test_adjudicator_refills_the_spam_queue(login: Login, store: Store) -> None:
 def test_movie_items_show_title_and_history(
     login: Login, store: Store, label_settings: Settings, tmp_path: Path
 ) -> None:
-    corpora.fetch(label_settings, "movielens", source=grouplens_zip(tmp_path / "ml-100k.zip"))
+    corpora.fetch(label_settings, MOVIELENS, source=grouplens_zip(tmp_path / "ml-100k.zip"))
     with store.session() as session:
         logged(session, recsys_prediction(user_id=1, items=(2, 4)))
     carol, alice = login("carol"), login("alice")

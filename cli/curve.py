@@ -1,19 +1,14 @@
-"""`closedloop learning-curve spam|recsys`: how much is each extra 1,000 labels worth?"""
+"""`closedloop learning-curve KIND`: how much is each extra 1,000 labels worth?"""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from closedloop.cli.output import console, emit_json
-
-
-class CurveModel(StrEnum):
-    spam = "spam"
-    recsys = "recsys"
+from cli.kinds import Kind
+from cli.output import console, emit_json
 
 
 def _points(value: float | None) -> str:
@@ -66,7 +61,7 @@ def _print_curve(curve: dict[str, Any]) -> None:
 
 
 def learning_curve(
-    model: Annotated[CurveModel, typer.Argument(help="spam (F1) or recsys (NDCG@10).")],
+    model: Kind,
     sizes: Annotated[int, typer.Option("--sizes", min=4, help="How many log-spaced training sizes.")] = 7,
     seeds: Annotated[
         int, typer.Option("--seeds", min=1, help="Seeds per size (with --scale-seeds: at the largest size).")
@@ -91,7 +86,7 @@ def learning_curve(
     curve = run_learning_curve(
         processes=processes,
         workers=workers,
-        model=model.value,
+        model=model,
         n_sizes=sizes,
         min_seeds=seeds,
         scale_seeds=scale_seeds,

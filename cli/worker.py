@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from closedloop.cli.output import console
+from cli.output import console
 from closedloop.settings import get_settings
 
 

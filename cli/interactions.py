@@ -11,15 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from closedloop.cli.output import UsageProblem, console, emit_json, errors
+from cli.kinds import all_kinds, checked, registered
+from cli.output import UsageProblem, console, emit_json, errors
 
 if TYPE_CHECKING:
     from closedloop.interaction_files import Row
+    from closedloop.kinds import ModelKind
+    from closedloop.kinds.data import KnownItems
     from closedloop.settings import Settings
     from closedloop.store import InteractionIn, Store
 
 app = typer.Typer(help="The interaction log: import historical interactions.", no_args_is_help=True)
-MODEL = "recsys"
 BATCH = 1_000  # events per transaction
 SHOWN_REASONS = 5
 
@@ -45,6 +47,13 @@ def import_file(
         False, "--movielens", help="MovieLens u.data: user, item, rating, unix time (tab-separated)."
     ),
     actor: str = typer.Option("import", "--actor", help="Who the rows are from, where a row names nobody."),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        metavar="KIND",
+        callback=checked,
+        help="The kind whose interaction log this is (default: the one kind that learns from interactions).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import interactions from CSV, JSON Lines (.jsonl) or MovieLens u.data, 1,000 per transaction.
@@ -60,38 +69,56 @@ def import_file(
     from closedloop.store import open_store
 
     settings = get_settings()
+    kind = _interaction_kind(model)
     fmt = file_format(path, movielens=movielens)
     try:
-        total = sum(1 for _ in read_interaction_file(path, fmt=fmt, model=MODEL, actor=actor))  # check first
+        total = sum(
+            1 for _ in read_interaction_file(path, fmt=fmt, model=kind.name, actor=actor)
+        )  # check first
     except MalformedFile as error:
         raise UsageProblem(f"{error}. Nothing was imported; fix the line and run the import again.") from None
-    items = _catalogue(settings)
+    items = _catalogue(kind, settings)
     store = open_store(settings.store_url)
     try:
         with _progress(total) as advance:
-            rows = read_interaction_file(path, fmt=fmt, model=MODEL, actor=actor)
+            rows = read_interaction_file(path, fmt=fmt, model=kind.name, actor=actor)
             summary = _import(store, rows, items=items, advance=advance)
     finally:
         store.close()
     _report(path, summary, as_json=as_json)
 
 
-def _catalogue(settings: Settings) -> set[int] | None:
-    """The MovieLens item ids when the corpus is cached, else None (telling the user items go unchecked)."""
-    from closedloop.corpora import CorpusMissing, load_movielens
+def _interaction_kind(model: str | None) -> ModelKind:
+    """The named kind, which must learn from interactions; else the one registered kind that does."""
+    if model is not None:
+        kind = registered(model)
+        if not kind.config.interactions:
+            raise UsageProblem(f"{kind.name} does not learn from an interaction log; nothing to import")
+        return kind
+    learning = [k for k in all_kinds() if k.config.interactions]
+    if len(learning) != 1:
+        names = ", ".join(k.name for k in learning) or "none"
+        raise UsageProblem(f"name the kind with --model KIND; kinds that learn from interactions: {names}")
+    return learning[0]
+
+
+def _catalogue(kind: ModelKind, settings: Settings) -> KnownItems | None:
+    """The items the kind's data knows when it is cached, else None (telling the user items go unchecked)."""
+    from closedloop.corpora import CorpusMissing
 
     try:
-        return {int(item) for item in load_movielens(settings).items["item_id"]}
+        return kind.known_items(settings)
     except CorpusMissing:
+        fix = f"`closedloop data fetch {kind.name}`"
         errors.print(
-            "MovieLens is not cached: item ids are not checked (`closedloop data fetch movielens`)",
+            f"{kind.name}'s data is not cached: item ids are not checked ({fix})",
             highlight=False,
             soft_wrap=True,
         )
         return None
 
 
-def _import(store: Store, rows: Iterator[Row], *, items: set[int] | None, advance: Any) -> Summary:
+def _import(store: Store, rows: Iterator[Row], *, items: KnownItems | None, advance: Any) -> Summary:
     from closedloop.store import InvalidInteraction, check_interaction
 
     summary = Summary()
@@ -108,8 +135,8 @@ def _import(store: Store, rows: Iterator[Row], *, items: set[int] | None, advanc
         except InvalidInteraction as error:
             summary.reject(row.line, str(error))
             continue
-        if items is not None and event.item_id not in items:
-            summary.reject(row.line, f"unknown item {event.item_id}: not in the MovieLens catalogue")
+        if items is not None and event.item_id not in items.items:
+            summary.reject(row.line, f"unknown item {event.item_id}: not in {items.catalogue}")
             continue
         batch.append((row.line, event))
         if len(batch) == BATCH:

@@ -6,19 +6,25 @@ import getpass
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import typer
-from mlflow import MlflowClient
-from rich.table import Table
 
-from closedloop import registry, tracking
-from closedloop.cli.output import console, emit_json
-from closedloop.settings import get_settings
-from closedloop.store import Store, open_store
+from cli.kinds import Kind, OptionalKind, all_kinds, registered
+from cli.output import console, emit_json
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+    from closedloop.store import Store
 
 app = typer.Typer(help="Inspect the registry, promote or roll back champions.", no_args_is_help=True)
 
-MODEL_HELP = "spam | recsys, or the registered name (spam-filter | recommender)."
+
+def _registered_names(model: str | None) -> list[tuple[str, str]]:
+    """(kind, registered MLflow model) of the named kind, or of every kind when none is named."""
+    chosen = [registered(model)] if model is not None else all_kinds()
+    return [(k.name, k.config.registered_name) for k in chosen]
 
 
 def _actor() -> str:
@@ -30,19 +36,30 @@ def _actor() -> str:
 
 @app.command("list")
 def list_versions(
-    model: str = typer.Argument("spam", help=MODEL_HELP),
+    model: OptionalKind = None,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the registered versions with their aliases and gate decisions, newest first."""
-    settings = get_settings()
-    name = registry.registered_name(model)
-    client = tracking.configure(settings)
-    versions = registry.list_versions(client, name=name)
+    from closedloop import registry, tracking
+    from closedloop.settings import get_settings
+
+    client = tracking.configure(get_settings())
+    listed = [
+        (kind, name, registry.list_versions(client, name=name)) for kind, name in _registered_names(model)
+    ]
     if as_json:
-        emit_json({"model": name, "versions": [v.__dict__ for v in versions]})
+        found = [{"model": name, "versions": [v.__dict__ for v in versions]} for _, name, versions in listed]
+        emit_json(found[0] if model is not None else {"models": found})
         return
+    for kind, name, versions in listed:
+        _print_versions(kind, name, versions)
+
+
+def _print_versions(kind: str, name: str, versions: list[Any]) -> None:
+    from rich.table import Table
+
     if not versions:
-        console.print(f"{name}: no versions yet — run `closedloop retrain {model}`")
+        console.print(f"{name}: no versions yet — run `closedloop retrain {kind}`")
         return
     table = Table(title=name)
     for column in ("version", "aliases", "created", "gate", "reason"):
@@ -61,21 +78,35 @@ def list_versions(
 
 @app.command()
 def history(
-    model: str = typer.Argument("spam", help=MODEL_HELP),
-    limit: int = typer.Option(20, min=1, help="How many moves to show."),
+    model: OptionalKind = None,
+    limit: int = typer.Option(20, min=1, help="How many moves to show (per kind)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show the audit log of alias moves: who, when, from which version to which, and why."""
-    settings = get_settings()
-    name = registry.registered_name(model)
-    store = open_store(settings.store_url)
+    from closedloop import registry
+    from closedloop.settings import get_settings
+    from closedloop.store import open_store
+
+    store = open_store(get_settings().store_url)
     try:
-        moves = registry.history(store, name=name, limit=limit)
+        logged = [
+            (name, registry.history(store, name=name, limit=limit)) for _, name in _registered_names(model)
+        ]
     finally:
         store.close()
     if as_json:
-        emit_json({"model": name, "moves": [m.model_dump(mode="json") for m in moves]})
+        found = [
+            {"model": name, "moves": [m.model_dump(mode="json") for m in moves]} for name, moves in logged
+        ]
+        emit_json(found[0] if model is not None else {"models": found})
         return
+    for name, moves in logged:
+        _print_moves(name, moves)
+
+
+def _print_moves(name: str, moves: list[Any]) -> None:
+    from rich.table import Table
+
     if not moves:
         console.print(f"{name}: no alias moves recorded yet")
         return
@@ -97,6 +128,10 @@ def history(
 @contextmanager
 def _registry() -> Iterator[tuple[MlflowClient, Store]]:
     """The MLflow client and the feedback store (for the audit log), closed afterwards."""
+    from closedloop import tracking
+    from closedloop.settings import get_settings
+    from closedloop.store import open_store
+
     settings = get_settings()
     store = open_store(settings.store_url)
     try:
@@ -107,12 +142,14 @@ def _registry() -> Iterator[tuple[MlflowClient, Store]]:
 
 @app.command()
 def promote(
-    model: str = typer.Argument(..., help=MODEL_HELP),
+    model: Kind,
     version: str = typer.Argument(..., help="The version to make champion."),
     reason: str = typer.Option("manual promotion", help="Why; goes to the audit log."),
 ) -> None:
     """Make VERSION the champion by hand (the gate is bypassed; the audit log says so)."""
-    name = registry.registered_name(model)
+    from closedloop import registry
+
+    name = registered(model).config.registered_name
     with _registry() as (client, store):
         move = registry.promote(
             client, store, name=name, version=version, actor=_actor(), reason=f"manual: {reason}",
@@ -123,11 +160,13 @@ def promote(
 
 @app.command()
 def rollback(
-    model: str = typer.Argument(..., help=MODEL_HELP),
+    model: Kind,
     reason: str = typer.Option("manual rollback", help="Why; goes to the audit log."),
 ) -> None:
     """Restore the previous champion in one command."""
-    name = registry.registered_name(model)
+    from closedloop import registry
+
+    name = registered(model).config.registered_name
     with _registry() as (client, store):
         move = registry.rollback(client, store, name=name, actor=_actor(), reason=reason)
     console.print(f"{name}: champion {move.from_version} → {move.to_version} (rolled back)")

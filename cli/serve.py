@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from closedloop.cli.output import console
+from cli.output import console
 
 
 def serve(

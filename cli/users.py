@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from closedloop.cli.output import console, emit_json
+from cli.output import console, emit_json
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

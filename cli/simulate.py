@@ -1,4 +1,4 @@
-"""`closedloop simulate spam|recsys`: replay the later part of a corpus through the API as live traffic, or
+"""`closedloop simulate KIND`: replay the later part of a corpus through the API as live traffic, or
 (`--fast`) measure headless what the loop is worth against a frozen first champion."""
 
 from __future__ import annotations
@@ -6,27 +6,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from closedloop.cli.output import UsageProblem, emit_json, emit_table, errors, fail
-
-
-class Corpus(StrEnum):
-    spam = "spam"
-    recsys = "recsys"
-
+from cli.kinds import Kind
+from cli.output import UsageProblem, emit_json, emit_table, errors, fail
 
 Share = Annotated[float, typer.Option(min=0.0, max=1.0)]
 
 
 def simulate(
-    model: Annotated[
-        Corpus, typer.Argument(help="spam (SpamAssassin by date) or recsys (MovieLens by time).")
-    ],
+    model: Kind,
     api: Annotated[str, typer.Option(help="Base URL of the running API.")] = "http://127.0.0.1:8000",
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after this many requests.")] = None,
     rate: Annotated[
@@ -71,10 +63,10 @@ def simulate(
     settings = get_settings()
     try:
         if fast:
-            result = _fast(model.value, settings, seed=seed)
+            result = _fast(model, settings, seed=seed)
         else:
             result = _live(
-                model.value,
+                model,
                 settings,
                 api=api,
                 limit=limit,
@@ -92,11 +84,11 @@ def simulate(
     if as_json:
         emit_json(result)
     elif fast:
-        from closedloop.cli.simulate_report import print_benchmark
+        from cli.simulate_report import print_benchmark
 
         print_benchmark(result)
     else:
-        emit_table(f"closedloop simulate {model.value}", _flat(result))
+        emit_table(f"closedloop simulate {model}", _flat(result))
 
 
 def _live(model: str, settings: Any, *, api: str, annotators: bool, **options: Any) -> dict[str, Any]:

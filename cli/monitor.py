@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
-from closedloop.cli.output import console, emit_json, fail
-
-
-class Task(StrEnum):
-    spam = "spam"
-    recsys = "recsys"
+from cli.kinds import Kind
+from cli.output import console, emit_json, fail
 
 
 def monitor(
-    model: Task = typer.Argument(..., help="spam or recsys."),
+    model: Kind,
     as_json: bool = typer.Option(False, "--json", help="Print latest.json's content as JSON."),
 ) -> None:
     """Compare the champion's training data with recent traffic; retrain on drift."""
@@ -33,12 +27,12 @@ def monitor(
     settings = get_settings()
     store = open_store(settings.store_url)
     try:
-        current_window(settings, store, model=model.value, version=None, now=datetime.now(UTC))
+        current_window(settings, store, model=model, version=None, now=datetime.now(UTC))
     except MonitoringError as exc:
         fail(str(exc), code=1)
     finally:
         store.close()
-    result = monitor_flow(model=model.value)
+    result = monitor_flow(model=model)
     if result.skipped is not None:
         fail(result.skipped, code=1)
     if as_json:
@@ -46,7 +40,7 @@ def monitor(
         return
     summary = result.summary
     drift = summary["drift"]
-    table = Table(title=f"{model.value} v{summary['model_version']}: drift by column")
+    table = Table(title=f"{model} v{summary['model_version']}: drift by column")
     for header in ("column", "method", "score", "drifted"):
         table.add_column(header)
     for name, column in drift["columns"].items():

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from closedloop.cli.output import console
+from cli.output import console
 
 LABELS = {
     "frozen": "frozen first champion",
@@ -15,14 +15,19 @@ LABELS = {
 }
 
 
-def metric_columns(model: str) -> list[str]:
-    return ["f1", "fpr"] if model == "spam" else ["ndcg@10", "hit@10"]
+SHOWN = 2  # headline figures per cell: more would not fit three policies side by side
+
+
+def metric_columns(overall: dict[str, Any]) -> list[str]:
+    """The stream's headline figures: the first rates of a policy's whole-stream summary, in the order the
+    kind's replay reports them (counts such as `n` are integers and left out)."""
+    return [name for name, value in overall.items() if isinstance(value, float)][:SHOWN]
 
 
 def print_benchmark(result: dict[str, Any]) -> None:
     """Per-chunk metrics side by side for the three policies, then the whole-stream summary."""
     model, policies = result["model"], result["policies"]
-    columns = metric_columns(model)
+    columns = metric_columns(next(iter(policies.values()))["overall"])
     table = Table(title=f"{model}: prequential {', '.join(columns)} per chunk of the stream (version served)")
     table.add_column("chunk", justify="right")
     table.add_column("n", justify="right")

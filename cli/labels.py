@@ -5,11 +5,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
-from closedloop.cli.output import console, errors
-from closedloop.cli.users import store_session
+from cli.kinds import Kind, checked, registered
+from cli.output import console, errors
+from cli.users import store_session
+
+if TYPE_CHECKING:
+    from closedloop.store import ModelName
 
 app = typer.Typer(help="The labeling queue and its consensus labels: refill, export.", no_args_is_help=True)
 
@@ -19,14 +24,9 @@ class Format(StrEnum):
     csv = "csv"
 
 
-class Model(StrEnum):
-    spam = "spam"
-    recsys = "recsys"
-
-
 @app.command()
 def refill(
-    model: Model = typer.Argument(..., help="spam or recsys."),
+    model: Kind,
     batch_size: int | None = typer.Option(
         None, "--batch-size", min=1, help="Most items to add (default: CLOSEDLOOP_LABELING_BATCH_SIZE)."
     ),
@@ -37,24 +37,37 @@ def refill(
     """Queue the logged predictions most worth a human label (uncertain, disputed, champion vs challenger)."""
     from sqlalchemy.orm import sessionmaker
 
+    from closedloop.kinds import ModelKind
     from closedloop.labeling import deployed_policy, item_describer, queue_depth, refill_queue
     from closedloop.settings import get_settings
 
     settings = get_settings()
+    kind = registered(model)
+    name = cast("ModelName", model)  # a registered kind: the callback checked it
     policy = deployed_policy(settings, batch_size=batch_size, random_share=random_share)
     with store_session() as session:
-        describe = item_describer(settings, model.value, sessions=sessionmaker(session.get_bind()))
-        if model is Model.recsys and describe is None:
-            errors.print("MovieLens not cached: items show ids only (`closedloop data fetch movielens`)")
-        added = refill_queue(session, model=model.value, policy=policy, describe=describe)
-        depth = queue_depth(session, model=model.value)
-    console.print(f"{model.value}: queued {added} items; {depth} waiting for labels", highlight=False)
+        describe = item_describer(settings, name, sessions=sessionmaker(session.get_bind()))
+        # A kind that shows annotators more than ids (titles, history) gave none: its data is missing.
+        if describe is None and type(kind).describer is not ModelKind.describer:
+            errors.print(
+                f"{model}'s data is not cached: items show ids only (`closedloop data fetch {model}`)",
+                highlight=False,
+            )
+        added = refill_queue(session, model=name, policy=policy, describe=describe)
+        depth = queue_depth(session, model=name)
+    console.print(f"{model}: queued {added} items; {depth} waiting for labels", highlight=False)
 
 
 @app.command()
 def export(
     fmt: Format = typer.Option(Format.jsonl, "--format", help="jsonl (one JSON object a line) or csv."),
-    model: Model | None = typer.Option(None, "--model", help="Only this model's labels (default: both)."),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        metavar="KIND",
+        help="Only this kind's labels (default: every kind's).",
+        callback=checked,
+    ),
     human_only: bool = typer.Option(
         False, "--human-only", help="Only labels from annotators and adjudicators (not user feedback)."
     ),
@@ -69,7 +82,7 @@ def export(
     try:
         with store_session() as session:
             for line in export_consensus(
-                session, model=model.value if model else None, fmt=fmt.value, sources=sources
+                session, model=cast("ModelName | None", model), fmt=fmt.value, sources=sources
             ):
                 target.write(line)
                 count += 1

@@ -8,16 +8,18 @@ import os
 import signal
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import typer
 
-from closedloop import corpora, registry, tracking
-from closedloop.cli.output import console, fail
-from closedloop.processes import Ports, platform_services, replay_service
-from closedloop.settings import Settings, get_settings
-from closedloop.supervisor import Service, ServiceFailed, Supervisor
+from cli.kinds import all_kinds
+from cli.output import console, fail
 
-MODELS = ("spam", "recsys")
+if TYPE_CHECKING:
+    from closedloop.processes import Ports
+    from closedloop.settings import Settings
+    from closedloop.supervisor import Service
+
 # The first champions train on the earlier half of each corpus; the replay streams the rest. (A smaller
 # share fails the spam gate's FPR floor: the early SpamAssassin messages are two-thirds spam.)
 DEMO_BASE_FRACTION = "0.5"
@@ -35,19 +37,22 @@ def demo_services(
     replay_passes: int = 2,
 ) -> list[Service]:
     """Everything `closedloop demo` runs: the platform with its UIs, first champions where `bootstrap`
-    names models without one, and a replay of both corpora (unless `replay` is off) whose simulated
-    annotators answer the labeling queue from the corpus's labels after a delay."""
+    names models without one, and a replay of every registered kind's corpus (unless `replay` is off) whose
+    simulated annotators answer the labeling queue from the corpus's labels after a delay."""
+    from closedloop.processes import platform_services, replay_service
+
     base_env = {"CLOSEDLOOP_BASE_FRACTION": DEMO_BASE_FRACTION, **environ}
-    clients = (
-        [
-            replay_service(
-                m, ports, rate=replay_rate, feedback_rate=feedback_rate, annotators=True, passes=replay_passes
-            )
-            for m in MODELS
-        ]
-        if replay
-        else []
-    )
+    clients = [
+        replay_service(
+            k.name,
+            ports,
+            rate=replay_rate,
+            feedback_rate=feedback_rate,
+            annotators=True,
+            passes=replay_passes,
+        )
+        for k in (all_kinds() if replay else [])
+    ]
     return platform_services(
         settings, ports, base_env=base_env, ui=True, bootstrap=bootstrap, clients=clients
     )
@@ -69,19 +74,25 @@ def demo(
     no_services: bool = typer.Option(False, "--no-services", help="Fetch the corpora, then exit."),
 ) -> None:
     """Fetch the corpora, train first champions where none exist, run the platform and the replay."""
+    from closedloop import registry, tracking
+    from closedloop.processes import Ports
+    from closedloop.settings import get_settings
+    from closedloop.supervisor import ServiceFailed, Supervisor
+
     started = time.monotonic()
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    for name in corpora.CORPORA:
-        result = corpora.fetch(settings, name)
-        console.print(f"{name}: {'cached' if result.cached else 'fetched'} {result.manifest['counts']}")
+    kinds = all_kinds()
+    for kind in kinds:
+        for name, summary in kind.fetch(settings).items():
+            console.print(f"{name}: {'cached' if summary['cached'] else 'fetched'} {summary['counts']}")
     if no_services:
         return
     client = tracking.configure(settings)
     missing = [
-        m
-        for m in MODELS
-        if registry.aliased_version(client, name=registry.registered_name(m), alias="champion") is None
+        k.name
+        for k in kinds
+        if registry.aliased_version(client, name=k.config.registered_name, alias="champion") is None
     ]
     if missing:
         console.print(f"first champions to train (earlier part of each corpus): {', '.join(missing)}")
