@@ -11,11 +11,14 @@ from closedloop.kinds.contract import KindConfig, ModelKind
 from closedloop.kinds.recsys.config import CONFIG
 from closedloop.kinds.recsys.feedback import RecsysFeedback
 from closedloop.kinds.recsys.labeling import RecsysLabeling
+from closedloop.kinds.recsys.replay import RecsysReplaying
 from closedloop.kinds.recsys.retraining import RecsysRetraining
 from closedloop.kinds.recsys.serving import RecsysServing
 
 
-class Recommender(RecsysRetraining, RecsysServing, RecsysFeedback, RecsysLabeling, ModelKind):
+class Recommender(
+    RecsysReplaying, RecsysRetraining, RecsysServing, RecsysFeedback, RecsysLabeling, ModelKind
+):
     config: KindConfig = CONFIG
 
 

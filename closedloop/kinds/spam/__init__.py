@@ -11,11 +11,12 @@ from closedloop.kinds.contract import KindConfig, ModelKind
 from closedloop.kinds.spam.config import CONFIG
 from closedloop.kinds.spam.feedback import SpamFeedback
 from closedloop.kinds.spam.labeling import SpamLabeling
+from closedloop.kinds.spam.replay import SpamReplaying
 from closedloop.kinds.spam.retraining import SpamRetraining
 from closedloop.kinds.spam.serving import SpamServing
 
 
-class SpamFilter(SpamRetraining, SpamServing, SpamFeedback, SpamLabeling, ModelKind):
+class SpamFilter(SpamReplaying, SpamRetraining, SpamServing, SpamFeedback, SpamLabeling, ModelKind):
     config: KindConfig = CONFIG
 
 

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from closedloop import corpora
+from closedloop.kinds import kind
 from closedloop.settings import Settings
 from closedloop.store import open_store
 from closedloop.store.tables import ConsensusLabel
-from flows.simulate_fast import POLICIES, run_benchmark
+from replay import run_benchmark
 from tests.factories import grouplens_zip, synthetic_spam_corpus
 
 
@@ -32,13 +33,18 @@ def small(home: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def policies(model: str, settings: Settings) -> set[str]:
+    """The benchmark's policies that the kind's replay runs."""
+    return set(kind(model).replay(settings).policies)
+
+
 def test_spam_policies_are_scored_per_chunk_and_only_the_loops_move(tmp_path: Path):
     settings = small(tmp_path / "home")
     corpora.fetch(settings, "spam", source=synthetic_spam_corpus(tmp_path / "corpus", n_ham=200, n_spam=100))
     work = tmp_path / "work"
     result = run_benchmark("spam", settings, seed=1, workdir=work)
 
-    assert set(result["policies"]) == set(POLICIES["spam"]) and len(result["chunks"]) == 3
+    assert set(result["policies"]) == policies("spam", settings) and len(result["chunks"]) == 3
     assert sum(result["chunks"]) == result["stream"] > 0
     for policy in result["policies"].values():
         rows = policy["per_chunk"]
@@ -84,7 +90,7 @@ def test_recsys_policies_score_ndcg_per_chunk(tmp_path: Path):
     corpora.fetch(settings, "movielens", source=grouplens_zip(tmp_path / "ml.zip", n_users=40, n_items=30))
     result = run_benchmark("recsys", settings, seed=0)
 
-    assert set(result["policies"]) == set(POLICIES["recsys"])
+    assert set(result["policies"]) == policies("recsys", settings)
     for policy in result["policies"].values():
         assert len(policy["per_chunk"]) == 3
         assert all(0.0 <= row["ndcg@10"] <= 1.0 for row in policy["per_chunk"])
@@ -95,7 +101,7 @@ def test_recsys_policies_score_ndcg_per_chunk(tmp_path: Path):
     for name in ("foldin", "loop", "loop_noisy"):
         assert result["policies"][name]["interactions"] > 0, "every visit's ratings go through the log"
     assert result["policies"]["loop"]["retrains"] and result["no_future_reads"]
-    assert set(result["targets"]["ratio_to_frozen"]) == set(POLICIES["recsys"])
+    assert set(result["targets"]["ratio_to_frozen"]) == policies("recsys", settings)
 
 
 def test_unknown_model_is_refused(tmp_path: Path):

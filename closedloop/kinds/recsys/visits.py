@@ -1,10 +1,5 @@
-"""What a replay streams: the part of each corpus the first champion was not trained on, in time order.
-
-The first champion trains on the earliest `base_fraction` of the corpus (by message date / rating time, the
-base period, whose holdout the gate keeps as its guardrail, exactly as `closedloop.datasets` snapshots it);
-everything after that cut is "the future" that arrives as traffic. With `base_fraction=1.0` nothing is left
-to replay.
-"""
+"""What the recommender's replay streams: the MovieLens ratings after the first champion's base period,
+grouped into visits — a user coming back and rating a few movies, one recommendation request each."""
 
 from __future__ import annotations
 
@@ -14,15 +9,12 @@ import pandas as pd
 
 from closedloop import corpora
 from closedloop.datasets.recsys import base_ratings
-from closedloop.datasets.spam import split_base_period
+from closedloop.kinds.recsys.config import NAME
+from closedloop.kinds.simulation import nothing_left
 from closedloop.settings import Settings
 
 # Ratings by one user less than this far apart form one visit: one recommendation request.
 VISIT_GAP_SECONDS = 3600
-
-
-class NothingToReplay(ValueError):
-    """The first champion was trained on the whole corpus, so there is no later part to stream."""
 
 
 @dataclass(frozen=True)
@@ -38,22 +30,13 @@ class Visit:
     rated_at: dict[int, int]
 
 
-def later_messages(settings: Settings, messages: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Spam messages after the first champion's training part, oldest first (columns of the corpus frame)."""
-    messages = corpora.load_spam(settings) if messages is None else messages
-    _base, later = split_base_period(messages, settings)
-    if later.empty:
-        raise NothingToReplay(_nothing_left("spam", settings))
-    return later
-
-
 def later_ratings(settings: Settings) -> pd.DataFrame:
     """MovieLens ratings after the first champion's training part, oldest first."""
     movielens = corpora.load_movielens(settings)
     ratings = movielens.ratings.sort_values("timestamp", kind="stable")
     later = ratings.iloc[len(base_ratings(movielens, settings)) :].reset_index(drop=True)
     if later.empty:
-        raise NothingToReplay(_nothing_left("recsys", settings))
+        raise nothing_left(NAME, settings.base_fraction)
     return later
 
 
@@ -81,11 +64,3 @@ def visits(ratings: pd.DataFrame, *, gap_seconds: int = VISIT_GAP_SECONDS) -> li
         found.append(Visit(user, int(rows["timestamp"].iloc[0]), rated, dict(ahead), rated_at))
     found.reverse()
     return found
-
-
-def _nothing_left(model: str, settings: Settings) -> str:
-    return (
-        f"nothing to replay for {model}: the first champion trains on base_fraction="
-        f"{settings.base_fraction} of the corpus; set CLOSEDLOOP_BASE_FRACTION below 1 (e.g. 0.2) before "
-        "training the first champion, so that the later part can be streamed"
-    )

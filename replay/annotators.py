@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session
 
+from closedloop.kinds import ModelKind
+from closedloop.kinds.contract import LabelingTask
 from closedloop.labeling import (
     Describe,
     ItemRecord,
@@ -33,51 +34,37 @@ from closedloop.labeling import (
     skip_item,
     submit_label,
 )
-from closedloop.store import ModelName, recsys_subject_key, spam_subject_key
-from models.redaction import redact_pii
-from models.spam.corpus import message_text
+from closedloop.store import ModelName
 
 NAMES = ("replay-annotator-1", "replay-annotator-2")
 ADJUDICATOR = "replay-adjudicator"
-# Relevance grade (1-4) an annotator gives a movie the user rated with n stars; 3+ stars count as relevant
-# in training (closedloop.store.derivation), grades 3-4 in the labeling kernel.
-GRADE_BY_STARS = {1: 1, 2: 2, 3: 3, 4: 3, 5: 4}
 
 
 class CorpusTruth:
-    """What a careful annotator would answer, looked up in the corpus: subject key -> label."""
+    """What a careful annotator would answer, looked up in the corpus: the kind's replay's `truth()`
+    (subject key -> answer), read through the kind's `truth_label`."""
 
-    def __init__(self, answers: dict[str, int]) -> None:
+    def __init__(self, kind: ModelKind, answers: dict[str, int]) -> None:
+        self.kind = kind
         self.answers = answers
 
-    @classmethod
-    def spam(cls, messages: pd.DataFrame) -> CorpusTruth:
-        """Messages (subject, body, label) keyed as the API logs them: the redacted model text."""
-        texts = (
-            redact_pii(message_text(s, b)) for s, b in zip(messages["subject"], messages["body"], strict=True)
-        )
-        return cls({spam_subject_key(t): int(y) for t, y in zip(texts, messages["label"], strict=True)})
-
-    @classmethod
-    def recsys(cls, ratings: pd.DataFrame) -> CorpusTruth:
-        """Ratings (user_id, item_id, rating) as relevance grades 1-4."""
-        return cls(
-            {
-                recsys_subject_key(int(u), int(i)): GRADE_BY_STARS[int(r)]
-                for u, i, r in zip(ratings["user_id"], ratings["item_id"], ratings["rating"], strict=True)
-            }
-        )
-
     def answer(self, item: ItemRecord) -> int | None:
-        """The true label of a queued item, or None when the corpus does not know it (the user never rated
-        that movie): the annotator then skips it rather than guess."""
-        subject = item.subject
-        if item.model == "spam":
-            # The kernel shows the logged text split at its first blank line; joined back it is the key.
-            key = spam_subject_key(f"{subject.get('subject', '')}\n\n{subject.get('body', '')}")
-        else:
-            key = recsys_subject_key(int(subject["user_id"]), int(subject["item_id"]))
-        return self.answers.get(key)
+        """The true answer to a queued item, or None when the corpus does not know it (a user who never
+        rated that movie): the annotator then skips it rather than guess."""
+        return self.kind.truth_label(item.subject, self.answers)
+
+    def slip(self, answer: int) -> int:
+        """The answer a careless annotator gives instead of `answer`: the one farthest from it among those
+        that settle on the other side (another consensus label)."""
+        return other_side(self.kind.config.task, answer)
+
+
+def other_side(task: LabelingTask, answer: int) -> int:
+    """Of `task`'s answers stored as a different label than `answer`, the one farthest from it (ties: the
+    first listed): a slip lands on the other side of the decision, not next to the right answer."""
+    stored = task.stored(answer)
+    others = [a.value for a in task.answers if task.stored(a.value) != stored]
+    return max(others, key=lambda value: abs(value - answer))
 
 
 @dataclass
@@ -92,8 +79,8 @@ class AnnotationTally:
 class SimulatedAnnotators:
     """Two annotators who usually agree (each slips with probability `slip`) and one adjudicator.
 
-    `describe` adds a movie's title and the user's history to queued recommendation items (see
-    `closedloop.labeling.item_describer`): people answer the same queue in the demo, and need to see them.
+    `describe` (the kind's `describer`) adds what an annotator sees beside a queued item, such as a movie's
+    title and the user's history: people answer the same queue in the demo, and need to see them.
     """
 
     truth: CorpusTruth
@@ -106,8 +93,10 @@ class SimulatedAnnotators:
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)
 
-    def work(self, session: Session, *, model: ModelName, budget: int | None = None) -> AnnotationTally:
-        """Refill `model`'s queue, answer up to `budget` items older than `delay_seconds`, settle disputes."""
+    def work(self, session: Session, *, budget: int | None = None) -> AnnotationTally:
+        """Refill the kind's queue, answer up to `budget` items older than `delay_seconds`, settle
+        disputes."""
+        model: ModelName = self.truth.kind.name  # type: ignore[assignment]
         refill_queue(session, model=model, policy=self.policy, describe=self.describe)
         annotators, adjudicator = self._accounts(session)
         tally = AnnotationTally()
@@ -142,7 +131,7 @@ class SimulatedAnnotators:
             tally.skipped += 1
             return
         if self._rng.random() < self.slip:
-            label = _other(item, label)
+            label = self.truth.slip(label)
         try:
             outcome = submit_label(session, item_id=item.id, user=user, label=label)
         except ItemUnavailable:
@@ -165,12 +154,6 @@ class SimulatedAnnotators:
 
 def _by_name(users: Iterable[UserRecord]) -> dict[str, UserRecord]:
     return {user.username: user for user in users}
-
-
-def _other(item: ItemRecord, label: int) -> int:
-    if item.task == "spam":
-        return 1 - label
-    return 1 if label >= 3 else 4  # a slip on relevance lands on the other side of "relevant"
 
 
 def _aware(moment: datetime) -> datetime:

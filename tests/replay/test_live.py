@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 import uvicorn
 from sqlalchemy import func, select
@@ -23,17 +24,23 @@ from closedloop import corpora, registry, tracking
 from closedloop.candidates import train_recsys_candidate, train_spam_candidate
 from closedloop.datasets.recsys import build_recsys_snapshot
 from closedloop.datasets.spam import build_spam_snapshot
+from closedloop.kinds.recsys.visits import later_ratings, visits
+from closedloop.kinds.spam.replay import SpamReplay
 from closedloop.packaging import log_recommender, log_spam_model
-from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.settings import Settings
 from closedloop.store import log_predictions, open_store, read_interactions, spam_subject_key
 from closedloop.store.tables import ConsensusLabel, FeedbackEvent, LabelingItem, Prediction
-from flows.simulate import AnnotationDesk, ReplayOptions, replay
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
+from replay import AnnotationDesk, ReplayOptions, replay
 from services.api import create_app
 from tests.factories import grouplens_zip, synthetic_spam_corpus
 from tests.kernel.store.factories import recsys_prediction
+
+
+def later_messages(settings: Settings) -> pd.DataFrame:
+    """The spam messages the replay streams (after the first champion's base period)."""
+    return SpamReplay(settings).messages
 
 
 def first_champions(settings: Settings) -> None:
@@ -188,8 +195,6 @@ def test_nothing_to_replay_names_the_setting(replay_home: Path):
 
 
 def test_visits_group_a_users_ratings_and_know_their_future():
-    import pandas as pd
-
     ratings = pd.DataFrame(
         {
             "user_id": [1, 1, 2, 1],

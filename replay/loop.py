@@ -4,11 +4,12 @@ folds users' interactions in at request time and retrains.
 A logging policy runs the platform's own path in its own home: predictions and interactions are logged to the
 store, simulated users' feedback is recorded against predictions, simulated annotators answer the labeling
 queue, feedback becomes consensus labels (`derive_feedback_labels`, the configured trust). A retraining
-policy then, once `label_trigger_count` new labels (and, for the recommender, interactions) have arrived,
-snapshots with the champion's watermark, trains a candidate, lets the gate judge it on the newest window
-neither model trained on, and — if promoted — refits it with the window (`gate_refit_window`). Every decision
-runs at the simulated time of the stream and records the newest row it read, so the benchmark can show that
-no decision read the future. Only the Prefect scheduling and the MLflow bookkeeping are left out.
+policy then, once `label_trigger_count` new labels (and, for a kind trained on the interaction log,
+interactions) have arrived, snapshots with the champion's watermark, trains a candidate, lets the gate judge
+it on the newest window neither model trained on, and — if promoted — refits it with the window
+(`gate_refit_window`). Every decision runs at the simulated time of the stream and records the newest row it
+read, so the benchmark can show that no decision read the future. Only the Prefect scheduling and the MLflow
+bookkeeping are left out.
 """
 
 from __future__ import annotations
@@ -17,15 +18,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from closedloop import pipeline
 from closedloop.gate import GateDecision
 from closedloop.kinds import kind
-from closedloop.packaging import SpamFilterModel
 from closedloop.pipeline import Watermarks
-from closedloop.replay.annotators import SimulatedAnnotators
-from closedloop.replay.users import SimulatedUsers
 from closedloop.settings import Settings
 from closedloop.store import (
     FeedbackIn,
@@ -41,6 +37,8 @@ from closedloop.store import (
     record_feedback_batch,
     record_interactions,
 )
+from replay.annotators import SimulatedAnnotators
+from replay.users import SimulatedUsers
 
 log = logging.getLogger(__name__)
 Champion = Any  # the kind's serving wrapper
@@ -137,9 +135,7 @@ class Policy:
         model: Any = self.model
         with self.store.session() as session:
             if self.annotators is not None:
-                self.annotated += self.annotators.work(
-                    session, model=model, budget=annotation_budget
-                ).labelled
+                self.annotated += self.annotators.work(session, budget=annotation_budget).labelled
             derive_feedback_labels(session, model=model, trust=self.settings.feedback_trust)
 
     def maybe_retrain(self, chunk: int) -> Retrain | None:
@@ -149,7 +145,7 @@ class Policy:
         with self.store.session() as session:
             new = count_labels_since(session, model=model, after_id=self._fired.labels)
             interactions = None
-            if self.model == "recsys":
+            if kind(self.model).config.interactions:  # the interaction log is training data too
                 new += count_interactions_since(session, model=model, after_id=self._fired.interactions)
                 interactions = latest_interaction_id(session, model=model)
             newest = Watermarks(latest_label_id(session, model=model), interactions)
@@ -186,9 +182,3 @@ class Policy:
         log.info("%s/%s after chunk %d: %s", self.model, self.name, chunk, decision.reason)
         self.retrains.append(retrain)
         return retrain
-
-
-def spam_decisions(champion: SpamFilterModel, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(P(spam), is_spam) for each text, as the API computes them."""
-    proba = champion.spam_probability(texts)
-    return proba, proba >= champion.threshold
