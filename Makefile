@@ -27,7 +27,7 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 bench: install chromium
-	$(PY) -m closedloop.bench
+	$(PY) -m bench
 
 lint: install
 	$(VENV)/bin/ruff check .

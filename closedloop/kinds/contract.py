@@ -292,6 +292,13 @@ class ModelKind(ABC):
         None (the default): the kind has nothing to replay, and `closedloop simulate` does not offer it."""
         return None
 
+    def benchmarks(self) -> Any | None:
+        """The kind's parts in the benchmark suites (`python -m bench`), in the shape they expect
+        (`bench.contract.KindBenchmarks`, a Protocol: nothing here imports it): the suites it takes part
+        in, its training protocols, the requests the serving suite sends it, the active-learning
+        simulation's data, example history for the dashboard. None (the default): it takes part in none."""
+        return None
+
 
 def kinds_named(kinds: Iterable[ModelKind]) -> dict[str, ModelKind]:
     """{name: kind}, refusing two kinds of one name."""

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from bench.dashboard import CHROMIUM_ARGS, free_port, serve
 from closedloop import corpora
-from closedloop.bench.dashboard import CHROMIUM_ARGS, free_port, serve
 from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.labeling import create_user, item_describer, refill_queue
 from closedloop.settings import Settings, get_settings

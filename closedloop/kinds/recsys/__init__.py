@@ -8,6 +8,7 @@ Everything closedloop knows about this model lives in this package: its config (
 from __future__ import annotations
 
 from closedloop.kinds.contract import KindConfig, ModelKind
+from closedloop.kinds.recsys.benchmarks import RecsysBenchmarking
 from closedloop.kinds.recsys.config import CONFIG
 from closedloop.kinds.recsys.feedback import RecsysFeedback
 from closedloop.kinds.recsys.labeling import RecsysLabeling
@@ -17,7 +18,13 @@ from closedloop.kinds.recsys.serving import RecsysServing
 
 
 class Recommender(
-    RecsysReplaying, RecsysRetraining, RecsysServing, RecsysFeedback, RecsysLabeling, ModelKind
+    RecsysReplaying,
+    RecsysBenchmarking,
+    RecsysRetraining,
+    RecsysServing,
+    RecsysFeedback,
+    RecsysLabeling,
+    ModelKind,
 ):
     config: KindConfig = CONFIG
 

@@ -8,6 +8,7 @@ Everything closedloop knows about this model lives in this package: its config (
 from __future__ import annotations
 
 from closedloop.kinds.contract import KindConfig, ModelKind
+from closedloop.kinds.spam.benchmarks import SpamBenchmarking
 from closedloop.kinds.spam.config import CONFIG
 from closedloop.kinds.spam.feedback import SpamFeedback
 from closedloop.kinds.spam.labeling import SpamLabeling
@@ -16,7 +17,9 @@ from closedloop.kinds.spam.retraining import SpamRetraining
 from closedloop.kinds.spam.serving import SpamServing
 
 
-class SpamFilter(SpamReplaying, SpamRetraining, SpamServing, SpamFeedback, SpamLabeling, ModelKind):
+class SpamFilter(
+    SpamReplaying, SpamBenchmarking, SpamRetraining, SpamServing, SpamFeedback, SpamLabeling, ModelKind
+):
     config: KindConfig = CONFIG
 
 

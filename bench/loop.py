@@ -1,16 +1,18 @@
 """The `loop` suite: feedback threshold crossed → new champion serving, with the processes `closedloop demo`
-runs (Prefect server, worker, API) in a scratch home.
+runs (Prefect server, worker, API) in a scratch home, for one kind (`--kind`, else the first registered kind
+that takes part).
 
-The first spam champion trains on the earlier half of the real corpus; `closedloop simulate spam` then
-replays later messages through the API, every one with (correct) user feedback. The clock starts at the
-feedback event that brings the number of distinct user-labelled messages to `label_trigger_count` (its
-`received_at` in the store) and stops at the first answer of the API's /v1/models naming the new version.
-In between: the label watcher's next run, the event, the deployment trigger, the worker picking the run
-up, the whole retraining flow (snapshot, candidates, MLflow, gate) and the API's hot reload.
+The first champion trains on the earlier half of the real corpus; `closedloop simulate <kind>` then replays
+the later part through the API, every answer with (correct) user feedback. The clock starts at the feedback
+event that brings the number of distinct user-labelled subjects to `label_trigger_count` (its `received_at`
+in the store) and stops at the first answer of the API's /v1/models naming the new version. In between: the
+label watcher's next run, the event, the deployment trigger, the worker picking the run up, the whole
+retraining flow (snapshot, candidates, MLflow, gate) and the API's hot reload.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -20,62 +22,71 @@ from typing import Any
 
 from sqlalchemy import select
 
-from closedloop import registry, triggers
-from closedloop.bench.harness import (
-    FAST_SETTINGS,
+from bench.contract import measured
+from bench.harness import (
     Platform,
     deployment_flow_runs,
+    fast_settings,
     running_platform,
     served_version,
     version_tags,
     wait_for,
 )
-from closedloop.bench.report import markdown_table
+from bench.report import markdown_table
+from closedloop import triggers
+from closedloop.kinds import ModelKind
 from closedloop.processes import replay_service
 from closedloop.settings import get_settings
-from closedloop.store import open_store, spam_subject_key
+from closedloop.store import open_store
 from closedloop.store.tables import FeedbackEvent, Prediction
 
 # 600 labels rather than the default 200: with 100 the gate refused (ΔF1 +0.004, CI touching 0), and a
 # refusal leaves no new champion to time. The count changes what the retrain learns, not the latency.
 TRIGGER = 600
-REPLAYED = 700  # a little past the threshold (duplicate messages count once)
-# The platform's defaults for what is trained and how the gate bootstraps; only the polling intervals are
-# short (label watcher 10 s, API reload 2 s): they are the knobs that trade load for latency.
-SETTINGS = {
-    "label_trigger_count": str(TRIGGER),
-    "candidates": '{"spam": ["baseline", "torch"]}',
-    "gate_n_bootstrap": "2000",
-}
+REPLAYED = 700  # a little past the threshold (duplicate subjects count once)
 
 
-def run() -> dict[str, Any]:
+def _settings(found: ModelKind) -> dict[str, str]:
+    """The platform's defaults for what the kind trains and how the gate bootstraps; only the polling
+    intervals are short (label watcher 10 s, API reload 2 s): they are the knobs that trade load for
+    latency."""
+    return {
+        "label_trigger_count": str(TRIGGER),
+        "candidates": json.dumps({found.name: list(found.config.default_candidates)}),
+        "gate_n_bootstrap": "2000",
+    }
+
+
+def run(only: str | None = None) -> dict[str, Any]:
+    found, _parts = measured("loop", only)
+    settings = _settings(found)
     data_dir = Path(os.environ.get("CLOSEDLOOP_DATA_DIR") or get_settings().corpus_dir)
     with tempfile.TemporaryDirectory(prefix="closedloop-bench-loop-") as tmp:
         started = time.monotonic()
-        with running_platform(Path(tmp), data_dir=data_dir, settings=SETTINGS, timeout=600) as platform:
+        with running_platform(Path(tmp), data_dir=data_dir, settings=settings, timeout=600) as platform:
             up = time.monotonic() - started
             load_before = os.getloadavg()[0]
-            result = _measure(platform)
+            result = _measure(platform, found)
     return {
         "loop": {
             **result,
+            "model": found.name,
             "platform_start_s": round(up, 1),
-            "settings": {**FAST_SETTINGS, **SETTINGS},
+            "settings": {**fast_settings(platform.settings), **settings},
             # The machine is shared: the 1-minute load average when the replay started and at the end.
             "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         }
     }
 
 
-def _measure(platform: Platform) -> dict[str, Any]:
-    name = registry.registered_name("spam")
+def _measure(platform: Platform, found: ModelKind) -> dict[str, Any]:
+    name = found.config.registered_name
     served: dict[str, datetime] = {}
-    replay = replay_service("spam", platform.ports, limit=REPLAYED, rate=0, feedback_rate=1.0)
+    replay = replay_service(found.name, platform.ports, limit=REPLAYED, rate=0, feedback_rate=1.0)
     platform.start(replay)
 
     def new_version_served() -> bool:
-        version = served_version(platform.ports.api_url)
+        version = served_version(platform.ports.api_url, found.name)
         if version not in (None, "1") and version not in served:
             served[version] = datetime.now(UTC)
         return bool(served)
@@ -92,11 +103,11 @@ def _measure(platform: Platform) -> dict[str, Any]:
             break
         time.sleep(0.25)
     decision = decision or wait_for(decided, timeout=60, what="the gate's decision")
-    crossed = _threshold_crossed_at(platform, TRIGGER)
+    crossed = _threshold_crossed_at(platform, found, TRIGGER)
     tags = version_tags(platform.mlflow, name, "2") or {}
     runs = [
         r
-        for r in deployment_flow_runs(platform.ports.prefect_api_url, "retrain-spam")
+        for r in deployment_flow_runs(platform.ports.prefect_api_url, f"retrain-{found.name}")
         if r["parameters"].get("reason") == triggers.LABELS_EVENT
     ]
     if not runs or tags.get("trigger") != triggers.LABELS_EVENT:
@@ -122,26 +133,28 @@ def _measure(platform: Platform) -> dict[str, Any]:
     }
 
 
-def _threshold_crossed_at(platform: Platform, count: int) -> datetime:
-    """When the `count`-th distinct message received user feedback (the store's `received_at`)."""
+def _threshold_crossed_at(platform: Platform, found: ModelKind, count: int) -> datetime:
+    """When the `count`-th distinct subject received user feedback (the store's `received_at`); a subject is
+    what the kind's vote on the event is about."""
     store = open_store(platform.settings.store_url)
     try:
         with store.session() as session:
             rows = session.execute(
-                select(FeedbackEvent.received_at, Prediction.input)
+                select(FeedbackEvent.received_at, FeedbackEvent.kind, FeedbackEvent.value, Prediction.input)
                 .join(Prediction, Prediction.id == FeedbackEvent.prediction_id)
-                .where(Prediction.model == "spam")
+                .where(Prediction.model == found.name)
                 .order_by(FeedbackEvent.id)
             ).all()
     finally:
         store.close()
     seen: set[str] = set()
-    for received_at, given in rows:
-        text = given.get("text") or f"{given.get('subject', '')}\n\n{given.get('body', '')}"
-        seen.add(spam_subject_key(text))
+    for received_at, kind, value, given in rows:
+        vote = found.vote(kind, value, given)
+        if vote is not None:
+            seen.add(vote.key)
         if len(seen) >= count:
             return received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
-    raise RuntimeError(f"only {len(seen)} distinct messages got feedback; the threshold is {count}")
+    raise RuntimeError(f"only {len(seen)} distinct subjects got feedback; the threshold is {count}")
 
 
 def tables(results: dict[str, Any]) -> str:
@@ -160,11 +173,12 @@ def tables(results: dict[str, Any]) -> str:
     ]
     s = r["settings"]
     return (
-        "Feedback threshold crossed → new champion serving (`python -m closedloop.bench --only loop`): "
+        "Feedback threshold crossed → new champion serving (`python -m bench --only loop`): "
         f"{verdict}. "
-        f"Target ≤ 180 s. Seconds after the {r['trigger_count']}th distinct message got feedback, with "
-        f"`label_watch_seconds={s['label_watch_seconds']}`, `reload_seconds={s['reload_seconds']}`, spam "
-        f"candidates {s.get('candidates', s.get('candidates_spam'))}, the first champion on `base_fraction={s['base_fraction']}`; "
+        f"Target ≤ 180 s. Seconds after the {r['trigger_count']}th distinct {r['model']} subject got "
+        "feedback, with "
+        f"`label_watch_seconds={s['label_watch_seconds']}`, `reload_seconds={s['reload_seconds']}`, "
+        f"candidates {s['candidates']}, the first champion on `base_fraction={s['base_fraction']}`; "
         f"the retrain flow itself ran {r['retrain_seconds']} s. Gate: {r['gate_reason']}. 1-minute load "
         f"average {r['load_average'][0]} → {r['load_average'][1]} (the machine was shared while measured)."
         "\n\n" + markdown_table(["step", "seconds after the threshold"], rows) + "\n"

@@ -1,7 +1,7 @@
 """The `dashboard` suite: time to first paint of `/dashboard` in headless Chromium over a store holding
 100,000 predictions (and their feedback), plus the server's own time to render the page and the summary.
 
-`populate_store` and `record_gate_history` fill its store, `closedloop.bench.dashboard_home` the rest; the
+`populate_store` and `record_gate_history` fill its store, `bench.dashboard_home` the rest; the
 dashboard's tests reuse them on a smaller scale.
 """
 
@@ -16,24 +16,18 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 
-from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
-from closedloop.bench.report import markdown_table
+from bench.contract import KindBenchmarks, taking_part
+from bench.dashboard_home import record_gate_decisions, write_report_fixtures
+from bench.report import markdown_table
 from closedloop.settings import Settings, child_environment
-from closedloop.store import (
-    FeedbackIn,
-    FeedbackKind,
-    PredictionRecord,
-    Store,
-    log_predictions,
-    open_store,
-    record_alias_move,
-)
+from closedloop.store import Store, log_predictions, open_store, record_alias_move
 from closedloop.store import record_feedback_batch as store_feedback
 from closedloop.store.tables import utcnow
 
@@ -43,88 +37,47 @@ PREDICTIONS, FEEDBACK_SHARE, LOADS = 100_000, 0.1, 5
 CHUNK = 5_000
 
 
-def populate_store(store: Store, *, n: int, feedback_share: float = FEEDBACK_SHARE, seed: int = 0) -> int:
-    """`n` predictions (70% spam, 30% recommendations) over the last day, a share with feedback; bulk inserts.
+def _traffic() -> list[tuple[float, KindBenchmarks]]:
+    """(cumulative share, parts) of each kind in the dashboard's traffic, in the kinds' order."""
+    parts = [p for _, p in taking_part("dashboard")]
+    total = sum(p.traffic_share for p in parts)
+    shares = [float(share) for share in np.cumsum([p.traffic_share / total for p in parts])]
+    return list(zip(shares, parts, strict=True))
 
-    Spam feedback disagrees with the served decision 8% of the time; a recommendation with feedback gets one
-    or two reactions on its top five items, as users send them: mostly ratings (1-5 stars), some clicks and
-    dismissals. Returns the number of feedback events stored.
-    """
+
+def populate_store(store: Store, *, n: int, feedback_share: float = FEEDBACK_SHARE, seed: int = 0) -> int:
+    """`n` predictions over the last day, each of a kind drawn by the kinds' traffic shares, a share of them
+    with what users said (each kind's `example_prediction` and `example_feedback`); bulk inserts. Returns
+    the number of feedback events stored."""
     rng, now, stored = random.Random(seed), utcnow(), 0
+    traffic = _traffic()
     for start in range(0, n, CHUNK):
         rows, events = [], []
         for i in range(start, min(n, start + CHUNK)):
             at = now - timedelta(seconds=86_400 * (1 - i / n) + 60)
-            row = _spam_row(rng, i, at) if rng.random() < 0.7 else _recsys_row(rng, i, at)
+            draw = rng.random()
+            parts = next((p for share, p in traffic if draw < share), traffic[-1][1])
+            row = parts.example_prediction(rng, i, at)
             rows.append(row)
             if rng.random() < feedback_share:
-                events += _feedback(rng, row, at)
+                events += parts.example_feedback(rng, row, at)
         with store.session() as session:
             log_predictions(session, rows=rows)
             stored += len(store_feedback(session, events=events))
     return stored
 
 
-def _spam_row(rng: random.Random, i: int, at: datetime) -> PredictionRecord:
-    p = rng.random()
-    text = f"message {i}"
-    return PredictionRecord(
-        id=f"p{i:07d}", model="spam", model_version="2", created_at=at, score=p,
-        input={"subject": text, "body": text, "text": text},
-        output={"spam_probability": p, "is_spam": p >= 0.5, "threshold": 0.5},
-    )  # fmt: skip
-
-
-def _recsys_row(rng: random.Random, i: int, at: datetime) -> PredictionRecord:
-    items = rng.sample(range(1, 1683), 10)
-    return PredictionRecord(
-        id=f"p{i:07d}", model="recsys", model_version="1", created_at=at,
-        input={"user_id": rng.randint(1, 943), "k": 10},
-        output={"items": items, "scores": [1.0 - k / 10 for k in range(10)], "cold_start": False},
-    )  # fmt: skip
-
-
-def _feedback(rng: random.Random, row: PredictionRecord, at: datetime) -> list[FeedbackIn]:
-    received = at + timedelta(seconds=30)
-    if row.model == "spam":
-        truth = row.output["is_spam"] != (rng.random() < 0.08)
-        kind: FeedbackKind = "report_spam" if truth else "not_spam"
-        return [FeedbackIn(event_id=f"e{row.id}", prediction_id=row.id, kind=kind, received_at=received)]
-    events = []
-    for n, item in enumerate(rng.sample(row.output["items"][:5], rng.choice((1, 1, 2)))):
-        draw = rng.random()
-        value: Any = item  # click / dismiss: the item id
-        if draw < 0.7:
-            kind, value = "rating", {"item_id": item, "rating": rng.choice((1, 2, 3, 4, 4, 5, 5))}
-        else:
-            kind = "click" if draw < 0.9 else "dismiss"
-        events.append(
-            FeedbackIn(
-                event_id=f"e{row.id}-{n}", prediction_id=row.id, kind=kind, value=value, received_at=received
-            )
-        )
-    return events
-
-
 def record_gate_history(store: Store) -> None:
-    """Alias moves as the gate records them: a first champion, then a promotion with full evidence; all
-    within the last day's traffic of `populate_store`, so the charts mark them."""
-    bootstrap = {"estimate": 0.021, "ci_low": 0.008, "ci_high": 0.034, "confidence": 0.95, "n": 1200}
+    """Alias moves as the gate records them (each kind's `example_alias_moves`: a first champion, then a
+    promotion with full evidence); all within the last day's traffic of `populate_store`, so the charts
+    mark them."""
     now = utcnow()
-    spam = [
-        (20, "1", None, "promoted: first model, F1 0.942 >= 0.900",
-         {"rule": "promoted", "holdout": {"n": 1200}}),
-        (7, "2", "1", "promoted: F1 +0.021 [0.008, 0.034], McNemar p=0.004",
-         {"rule": "promoted", "metric": "f1",
-          "holdout": {"n": 1200, "bootstrap": bootstrap, "mcnemar": {"p_value": 0.004, "b": 9, "c": 31}}}),
-    ]  # fmt: skip
-    recsys = [(16, "1", None, "promoted: first model, NDCG@10 0.312 >= 0.200", {"rule": "promoted"})]
     with store.session() as session:
-        for name, moves in (("spam-filter", spam), ("recommender", recsys)):
-            for hours_ago, to, frm, reason, evidence in moves:
+        for found, parts in taking_part("dashboard"):
+            for hours_ago, to, frm, reason, evidence in parts.example_alias_moves():
                 record_alias_move(
-                    session, registered_model=name, alias="champion", from_version=frm, to_version=to,
-                    actor="retrain-flow", reason=reason, evidence=evidence,
+                    session, registered_model=found.config.registered_name, alias="champion",
+                    from_version=frm, to_version=to, actor="retrain-flow", reason=reason, evidence=evidence,
                     created_at=now - timedelta(hours=hours_ago),
                 )  # fmt: skip
 
@@ -189,7 +142,7 @@ def first_paints(url: str, *, loads: int) -> list[float]:
     return paints
 
 
-def run() -> dict[str, Any]:
+def run(only: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="closedloop-dashboard-") as scratch:
         home = Path(scratch) / "home"
         store = open_store(Settings(home=home).store_url)

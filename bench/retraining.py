@@ -1,5 +1,6 @@
-"""The `retrain` suite: one full retraining flow run per model (snapshot → promote) on the real corpora, in a
-fresh home so the first run meets no champion and the second, on identical data, must be refused."""
+"""The `retrain` suite: two full retraining flow runs (snapshot → promote) per kind taking part, on the real
+corpora, in a fresh home, so the first run meets no champion and the second, on identical data, must be
+refused."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from closedloop.bench.report import markdown_table
+from bench.contract import taking_part
+from bench.report import markdown_table
 from closedloop.settings import get_settings
 
 
@@ -32,13 +34,13 @@ def _retrain(model: str, home: Path) -> dict[str, Any]:
             "reason": result["reason"], "seconds": round(seconds, 1)}  # fmt: skip
 
 
-def run() -> dict[str, Any]:
+def run(only: str | None = None) -> dict[str, Any]:
     settings = get_settings()
     subprocess.run([sys.executable, "-m", "closedloop", "data", "fetch", "all"], check=True)
     with tempfile.TemporaryDirectory(prefix="closedloop-bench-") as tmp:
         home = Path(tmp) / "home"
         shutil.copytree(settings.corpus_dir, home / "data")
-        rows = [_retrain(model, home) for model in ("spam", "spam", "recsys", "recsys")]
+        rows = [_retrain(found.name, home) for found, _ in taking_part("retrain", only) for _twice in (1, 2)]
     return {"retrain": rows}
 
 

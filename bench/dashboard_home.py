@@ -9,79 +9,27 @@ import statistics
 from datetime import timedelta
 from pathlib import Path
 
+from bench.contract import taking_part
 from closedloop.settings import Settings
 from closedloop.store.tables import utcnow
 
 
 def record_gate_decisions(settings: Settings) -> None:
-    """Registered versions with the gate's verdict tags, as the retraining flow leaves them in MLflow:
-    spam v1 promoted (first model), v2 promoted over v1, v3 refused; recommender v1 promoted, v2 refused.
+    """Registered versions with the gate's verdict tags, as the retraining flow leaves them in MLflow: each
+    kind's `example_gate_decisions` (the spam filter's v1 and v2 promoted and v3 refused, say).
 
     The versions point at an empty folder (no model is loaded from them); `champion` is set as the audit
     log of `record_gate_history` says.
     """
     from closedloop.decisions import decision_tags
-    from closedloop.gate import GateDecision
     from closedloop.tracking import configure
 
     client = configure(settings)
     source = settings.mlflow_dir / "fixture-model"
     source.mkdir(parents=True, exist_ok=True)
-    spam_bootstrap = {"estimate": 0.021, "ci_low": 0.008, "ci_high": 0.034, "confidence": 0.95, "n": 1200}
-    tie = {"estimate": 0.0, "ci_low": -0.004, "ci_high": 0.005, "confidence": 0.95, "n": 1200}
-    spam = [
-        GateDecision(
-            True,
-            "promoted: first model, F1 0.942 >= 0.900, FPR 0.0060 <= 0.0200 (n=1200)",
-            {
-                "rule": "promoted",
-                "metric": "f1",
-                "holdout": {"n": 1200, "challenger": {"f1": 0.942, "fpr": 0.006}},
-            },
-        ),
-        GateDecision(
-            True,
-            "promoted: F1 +0.021 [0.008, 0.034], McNemar p=0.004",
-            {
-                "rule": "promoted",
-                "metric": "f1",
-                "holdout": {
-                    "n": 1200,
-                    "challenger": {"f1": 0.963, "fpr": 0.005},
-                    "champion": {"f1": 0.942, "fpr": 0.006},
-                    "bootstrap": spam_bootstrap,
-                    "mcnemar": {"p_value": 0.004, "b": 9, "c": 31},
-                },
-            },
-        ),
-        GateDecision(
-            False,
-            "refused: no significant improvement (ΔF1 +0.000, 95% CI [-0.004, 0.005]), McNemar p=1.000",
-            {
-                "rule": "no_significant_improvement",
-                "metric": "f1",
-                "holdout": {
-                    "n": 1200,
-                    "challenger": {"f1": 0.963, "fpr": 0.005},
-                    "champion": {"f1": 0.963, "fpr": 0.005},
-                    "bootstrap": tie,
-                    "mcnemar": {"p_value": 1.0, "b": 3, "c": 3},
-                },
-            },
-        ),
-    ]
-    recsys = [
-        GateDecision(True, "promoted: first model, NDCG@10 0.312 >= 0.200 (n=943 users)",
-                     {"rule": "promoted", "metric": "ndcg_at_10",
-                      "holdout": {"n": 943, "challenger": {"ndcg_at_10": 0.312}}}),
-        GateDecision(False,
-                     "refused: significantly worse (ΔNDCG@10 -0.018, 95% CI [-0.027, -0.009]), n=943 users",
-                     {"rule": "significantly_worse", "metric": "ndcg_at_10",
-                      "holdout": {"n": 943, "challenger": {"ndcg_at_10": 0.294},
-                                  "champion": {"ndcg_at_10": 0.312},
-                                  "bootstrap": {"estimate": -0.018, "ci_low": -0.027, "ci_high": -0.009}}}),
-    ]  # fmt: skip
-    for name, decisions, champion in (("spam-filter", spam, "2"), ("recommender", recsys, "1")):
+    for found, parts in taking_part("dashboard"):
+        name = found.config.registered_name
+        decisions, champion = parts.example_gate_decisions()
         client.create_registered_model(name)
         previous: str | None = None
         for decision in decisions:
@@ -96,10 +44,8 @@ def write_report_fixtures(home: Path) -> None:
     """A drift summary with its HTML report and a learning curve per model, in the flows' schemas."""
     reports = home / "reports"
     # score(n) = 1 − (a·n^(−b) + c), the learning-curve flow's power law; 1 − c is the asymptote.
-    for model, metric, (a, b, c) in (
-        ("spam", "f1", (2.0, 0.5, 0.03)),
-        ("recsys", "ndcg@10", (1.5, 0.4, 0.65)),
-    ):
+    for found, parts in taking_part("dashboard"):
+        model, (metric, (a, b, c)) = found.name, parts.example_curve
         folder = reports / "monitoring" / model
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "latest.html").write_text(
@@ -107,7 +53,7 @@ def write_report_fixtures(home: Path) -> None:
         )
         columns = {
             "text_length": {"score": 0.04, "drifted": True, "method": "Wasserstein"},
-            "spam_probability": {"score": 0.31, "drifted": False, "method": "K-S p-value"},
+            "score": {"score": 0.31, "drifted": False, "method": "K-S p-value"},
         }
         (folder / "latest.json").write_text(json.dumps({
             "model": model, "created_at": utcnow().isoformat(),

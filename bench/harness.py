@@ -5,6 +5,7 @@ part of the corpus, and small readers of what happened (MLflow versions, Prefect
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -16,7 +17,8 @@ from typing import Any, TypeVar
 import httpx
 from mlflow import MlflowClient
 
-from closedloop import corpora, tracking
+from closedloop import tracking
+from closedloop.kinds import kinds
 from closedloop.processes import Ports, as_client, platform_services
 from closedloop.settings import Settings
 from closedloop.supervisor import Service, Supervisor, group_alive
@@ -24,11 +26,10 @@ from closedloop.supervisor import Service, Supervisor, group_alive
 T = TypeVar("T")
 
 # Small, fast settings: the first champion sees the earlier half of the corpus (a smaller share fails the
-# spam gate's FPR floor: the early SpamAssassin messages are two-thirds spam), one candidate per model,
-# a label watcher every 10 s and an API that looks for new aliases every 2 s.
+# spam gate's FPR floor: the early SpamAssassin messages are two-thirds spam), one candidate per model
+# (`fast_candidates`), a label watcher every 10 s and an API that looks for new aliases every 2 s.
 FAST_SETTINGS = {
     "base_fraction": "0.5",
-    "candidates": '{"spam": ["baseline"], "recsys": ["knn"]}',
     "gate_n_bootstrap": "500",
     "label_watch_seconds": "10",
     "reload_seconds": "2",
@@ -39,6 +40,22 @@ FAST_PREFECT = {
     "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
     "PREFECT_RUNNER_POLL_FREQUENCY": "2",
 }
+
+
+def fast_candidates(settings: Settings) -> str:
+    """The `candidates` setting (JSON) of a fast platform: per kind with a replay, the one candidate its
+    replay retrains (a classical one that fits in seconds); other kinds keep their defaults."""
+    fast = {}
+    for found in kinds():
+        plan = found.replay(settings)
+        if plan is not None:
+            fast[found.name] = [plan.candidate]
+    return json.dumps(fast)
+
+
+def fast_settings(settings: Settings) -> dict[str, str]:
+    """`FAST_SETTINGS` with every kind's fast candidate."""
+    return {**FAST_SETTINGS, "candidates": fast_candidates(settings)}
 
 
 @dataclass
@@ -72,18 +89,21 @@ def running_platform(
     workdir: Path, *, data_dir: Path, settings: Mapping[str, str] = {}, timeout: float = 300.0
 ) -> Iterator[Platform]:
     """Prefect server, worker and API on free ports with HOME under `workdir`, the corpora from the cache
-    at `data_dir`, and first champions of both models; every process is stopped on the way out."""
-    chosen = {**FAST_SETTINGS, **settings, "home": str(workdir / "home"), "data_dir": str(data_dir)}
+    at `data_dir`, and first champions of every registered kind; every process is stopped on the way
+    out."""
+    paths = {"home": str(workdir / "home"), "data_dir": str(data_dir)}
+    chosen = {**fast_settings(Settings.model_validate(paths)), **settings, **paths}
     env = platform_environment(chosen)
     # In this process only paths and intervals matter; the candidate lists (JSON in the environment) do not.
     config = Settings.model_validate({k: v for k, v in chosen.items() if not k.startswith("candidates_")})
     config.home.mkdir(parents=True, exist_ok=True)
-    for name in corpora.CORPORA:
-        corpora.fetch(config, name)
+    for found in kinds():
+        found.fetch(config)
     ports = Ports.free()
     supervisor = Supervisor(logs=config.home / "logs")
     platform = Platform(settings=config, ports=ports, supervisor=supervisor, env=env)
-    services = platform_services(config, ports, base_env=env, ui=False, bootstrap=("spam", "recsys"))
+    first = tuple(found.name for found in kinds())
+    services = platform_services(config, ports, base_env=env, ui=False, bootstrap=first)
     try:
         supervisor.start_all(services, timeout=timeout)
         yield platform
@@ -107,7 +127,7 @@ def wait_for(predicate: Callable[[], T | None], *, timeout: float, what: str, ev
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def served_version(api_url: str, kind: str = "spam") -> str | None:
+def served_version(api_url: str, kind: str) -> str | None:
     """The champion version the API serves for `kind` right now (None while it serves none)."""
     try:
         models = httpx.get(f"{api_url}/v1/models", timeout=5).json()["models"]

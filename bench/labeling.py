@@ -1,10 +1,11 @@
-"""The `labeling` suite: does active learning pay for itself on the real spam corpus?
+"""The `labeling` suite: does active learning pay for itself on a real corpus?
 
 Labeling is simulated with the corpus's own labels: from the same 100 random labels, batches are added
 either as the labeling queue's policy picks them (`models.labeling.select_batch`: nearest the threshold,
-with its 10 % random share) or uniformly at random. The spam baseline is retrained at every step and scored
-(F1 at threshold 0.5) on the fixed holdout the retrain flow uses. Target: the policy reaches F1 0.95 with at
-most a third of the labels random choice needs.
+with its 10 % random share) or uniformly at random. The kind's model is retrained at every step and scored
+(F1 at threshold 0.5) on the fixed holdout the retrain flow uses; the kind hands over the pool, the holdout
+and the model (`labeling_pool`). Target: the policy reaches F1 0.95 with at most a third of the labels
+random choice needs. One kind is measured (`--kind`, else the first that takes part).
 """
 
 from __future__ import annotations
@@ -16,46 +17,41 @@ from typing import Any
 
 import numpy as np
 
-from closedloop.bench.report import markdown_table
+from bench.contract import measured
+from bench.report import markdown_table
 
 TARGET_F1 = 0.95
 START = 100
 SIZES = [*range(START, 200, 20), 200, 250, 300, 400, 500, 650, 800]  # 12 retrains per run
 SEEDS = (0, 1, 2, 3, 4)
-PLOT = Path(__file__).resolve().parents[2] / "bench" / "labeling_curve.png"
+PLOT = Path(__file__).resolve().parent / "labeling_curve.png"
+PREFIX = "labeling_"  # results key: labeling_<kind>
 
 
-def run() -> dict[str, Any]:
+def run(only: str | None = None) -> dict[str, Any]:
     """Both strategies for every seed; per seed the curve and the labels needed to reach the target F1."""
-    from closedloop import corpora
-    from closedloop.datasets.spam import fixed_holdout
     from closedloop.settings import get_settings
     from models.labeling import QueuePolicy
-    from models.labeling.cached_baseline import CachedSpamBaseline, CorpusCounts
     from models.labeling.simulation import labels_to_reach, simulate
-    from models.spam.corpus import message_texts
 
     started = time.perf_counter()
     settings = get_settings()
-    corpora.fetch(settings, "spam")
-    pool, holdout = fixed_holdout(corpora.load_spam(settings), settings)
-    counts = CorpusCounts(message_texts(pool) + message_texts(holdout))  # each text analysed once
-    pool_rows = list(range(len(pool)))
-    holdout_rows = list(range(len(pool), len(pool) + len(holdout)))
-    pool_labels = pool["label"].to_numpy(dtype=np.int64)
-    holdout_labels = holdout["label"].to_numpy(dtype=np.int64)
+    found, parts = measured("labeling", only)
+    pool = parts.labeling_pool(settings)
+    if pool is None:
+        raise RuntimeError(f"{found.name} takes part in the labeling suite but hands over no labeling pool")
     policy = QueuePolicy(random_share=settings.labeling_random_share)
 
     runs: dict[str, list[dict[str, Any]]] = {"policy": [], "random": []}
     for seed in SEEDS:
         for strategy in ("policy", "random"):
             curve = simulate(
-                pool_rows,
-                pool_labels,
-                holdout_rows,
-                holdout_labels,
+                pool.pool_rows,
+                pool.pool_labels,
+                pool.holdout_rows,
+                pool.holdout_labels,
                 strategy=strategy,  # type: ignore[arg-type]
-                make_model=lambda: CachedSpamBaseline(counts),
+                make_model=pool.make_model,
                 sizes=SIZES,
                 policy=policy,
                 seed=seed,
@@ -64,19 +60,23 @@ def run() -> dict[str, Any]:
             runs[strategy].append({"seed": seed, "f1": [p.f1 for p in curve], "labels_needed": needed})
             print(f"bench labeling: seed {seed} {strategy}: F1 {TARGET_F1} at {needed} labels", flush=True)
     result = {
+        "model": found.name,
+        "corpus": pool.corpus,
+        "unit": pool.unit,
+        "estimator": pool.model,
         "target_f1": TARGET_F1,
         "start": START,
         "sizes": SIZES,
         "seeds": list(SEEDS),
         "random_share": policy.random_share,
-        "n_pool": len(pool),
-        "n_holdout": len(holdout),
+        "n_pool": len(pool.pool_rows),
+        "n_holdout": len(pool.holdout_rows),
         "runs": runs,
         "summary": _summary(runs),
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
-    _plot(result)
-    return {"labeling_spam": result}
+    _plot(result, title=found.config.title)
+    return {f"{PREFIX}{found.name}": result}
 
 
 def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def _plot(result: dict[str, Any]) -> None:
+def _plot(result: dict[str, Any], *, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -123,7 +123,7 @@ def _plot(result: dict[str, Any]) -> None:
     axes.axhline(result["target_f1"], color="grey", linestyle="--", linewidth=1)
     axes.set_xlabel("labels")
     axes.set_ylabel("F1 on the fixed holdout")
-    axes.set_title("Spam baseline: queue policy vs random labels")
+    axes.set_title(f"{title} {result['estimator']}: queue policy vs random labels")
     axes.legend()
     figure.tight_layout()
     PLOT.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +137,7 @@ def _needed(value: int | None) -> str:
 
 def tables(results: dict[str, Any]) -> str:
     """Labels needed per seed, the summary, and both mean curves."""
-    r = results["labeling_spam"]
+    r = next(value for key, value in results.items() if key.startswith(PREFIX))
     summary = r["summary"]
     per_seed = [
         [p["seed"], _needed(p["labels_needed"]), _needed(q["labels_needed"]), f"{ratio:.2f}"]
@@ -167,8 +167,9 @@ def tables(results: dict[str, Any]) -> str:
     step = r["sizes"][1] - r["sizes"][0]
     floor = (r["start"] + step) / means["random"]  # the best any policy could do from this start
     return (
-        f"Active learning on the spam corpus ({r['n_pool']:,} messages to label from,"
-        f" {r['n_holdout']:,} in the fixed holdout; baseline retrained at each step, F1 at threshold 0.5;"
+        f"Active learning on {r['corpus']} ({r['n_pool']:,} {r['unit']} to label from,"
+        f" {r['n_holdout']:,} in the fixed holdout; {r['estimator']} retrained at each step, F1 at threshold"
+        " 0.5;"
         f" start: the same {r['start']} random labels; policy = the queue's `select_batch` with"
         f" {r['random_share']:.0%} random share). Labels needed for F1 ≥ {r['target_f1']}:\n\n"
         + markdown_table(["seed", "queue policy", "random", "policy / random"], per_seed)
