@@ -31,7 +31,7 @@ bench: install chromium
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check closedloop models flows services
+	$(VENV)/bin/ruff format --check closedloop models flows services replay bench
 	$(VENV)/bin/mypy
 
 # docker-compose.yml is validated with Debian's docker-compose (`config` only: no Docker engine runs here).
