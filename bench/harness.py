@@ -95,7 +95,7 @@ def running_platform(
     chosen = {**fast_settings(Settings.model_validate(paths)), **settings, **paths}
     env = platform_environment(chosen)
     # In this process only paths and intervals matter; the candidate lists (JSON in the environment) do not.
-    config = Settings.model_validate({k: v for k, v in chosen.items() if not k.startswith("candidates_")})
+    config = Settings.model_validate({k: v for k, v in chosen.items() if k != "candidates"})
     config.home.mkdir(parents=True, exist_ok=True)
     for found in kinds():
         found.fetch(config)
