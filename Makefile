@@ -27,11 +27,11 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 bench: install chromium
-	$(PY) -m closedloop.bench
+	$(PY) -m bench
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check closedloop models flows services cli
+	$(VENV)/bin/ruff format --check closedloop models flows services cli replay bench
 	$(VENV)/bin/mypy
 
 # docker-compose.yml is validated with Debian's docker-compose (`config` only: no Docker engine runs here).

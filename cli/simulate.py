@@ -57,8 +57,8 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Stream the part of the corpus the first champion never saw, in time order, with user feedback."""
-    from closedloop.replay.stream import NothingToReplay
     from closedloop.settings import get_settings
+    from replay import NothingToReplay
 
     settings = get_settings()
     try:
@@ -94,7 +94,7 @@ def simulate(
 def _live(model: str, settings: Any, *, api: str, annotators: bool, **options: Any) -> dict[str, Any]:
     import httpx
 
-    from flows.simulate import AnnotationDesk, ApiUnavailable, ReplayOptions, replay
+    from replay import AnnotationDesk, ApiUnavailable, ReplayOptions, replay
 
     if not api.startswith(("http://", "https://")):
         raise UsageProblem(f"--api must be an http(s) URL such as http://127.0.0.1:8000, got {api!r}")
@@ -124,7 +124,7 @@ def _live(model: str, settings: Any, *, api: str, annotators: bool, **options: A
 
 
 def _fast(model: str, settings: Any, *, seed: int) -> dict[str, Any]:
-    from flows.simulate_fast import run_benchmark
+    from replay import run_benchmark
 
     def say(line: str) -> None:
         if sys.stderr.isatty():

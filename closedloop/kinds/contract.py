@@ -337,9 +337,20 @@ class ModelKind(ABC):
     # --- replay and benchmarks (entry points) -------------------------------------------------------------
 
     def replay(self, settings: Settings) -> Any | None:
-        """The kind's replay: its stream and its simulated users, the shape the replay driver expects
-        (`replay.contract.KindReplay`, a Protocol: nothing here imports it); None when there is nothing to
-        replay."""
+        """The kind's replay over the corpus of `settings`, in the shape the replay driver expects
+        (`replay.contract.KindReplay`, a Protocol: nothing here imports it): what streams (the later part of
+        its corpus, in time order, in chunks), what a simulated user does with each answer (through the
+        driver's `closedloop.kinds.simulation.Users`), how a live step talks to the HTTP API, how a chunk is
+        scored prequentially, the corpus truth simulated annotators answer from, its headline metric and the
+        benchmark's policies that make sense for it. Cheap: the corpus is read when first streamed.
+        None (the default): the kind has nothing to replay, and `closedloop simulate` does not offer it."""
+        return None
+
+    def benchmarks(self) -> Any | None:
+        """The kind's parts in the benchmark suites (`python -m bench`), in the shape they expect
+        (`bench.contract.KindBenchmarks`, a Protocol: nothing here imports it): the suites it takes part
+        in, its training protocols, the requests the serving suite sends it, the active-learning
+        simulation's data, example history for the dashboard. None (the default): it takes part in none."""
         return None
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from closedloop.bench.dashboard import CHROMIUM
+from bench.dashboard import CHROMIUM
 
 
 @pytest.fixture

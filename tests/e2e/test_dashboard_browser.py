@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from closedloop.bench.dashboard import (
+from bench.dashboard import (
     CHROMIUM_ARGS,
     free_port,
     populate_store,
     record_gate_history,
     serve,
 )
-from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
+from bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.settings import Settings
 from closedloop.store import open_store
 

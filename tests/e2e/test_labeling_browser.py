@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from bench.dashboard import CHROMIUM_ARGS, free_port, serve
 from closedloop import corpora
-from closedloop.bench.dashboard import CHROMIUM_ARGS, free_port, serve
 from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.kinds.recsys.corpus import MOVIELENS
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN

@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from closedloop import registry, triggers
-from closedloop.bench.harness import (
+from bench.harness import (
     Platform,
     deployment_flow_runs,
     leftover_processes,
@@ -24,6 +23,7 @@ from closedloop.bench.harness import (
     version_tags,
     wait_for,
 )
+from closedloop import registry, triggers
 from closedloop.processes import replay_service
 from closedloop.store import alias_history, open_store
 
@@ -62,7 +62,7 @@ def test_feedback_retrains_through_the_trigger_and_serving_follows(tmp_path: Pat
 def _check_the_loop(platform: Platform) -> None:
     api, client = platform.ports.api_url, platform.mlflow
     name = registry.registered_name("spam")
-    assert served_version(api) == "1", "the first champion, trained on the earlier half, is served"
+    assert served_version(api, "spam") == "1", "the first champion, trained on the earlier half, is served"
 
     replay = replay_service("spam", platform.ports, limit=REPLAYED, rate=0, feedback_rate=1.0)
     platform.start(replay)
@@ -107,7 +107,9 @@ def _check_the_loop(platform: Platform) -> None:
 
     # Serving followed: the API's hot reload serves the gate's choice.
     assert wait_for(
-        lambda: served_version(api) == expected or None, timeout=60, what=f"the API to serve v{expected}"
+        lambda: served_version(api, "spam") == expected or None,
+        timeout=60,
+        what=f"the API to serve v{expected}",
     )
     answer = httpx.post(
         f"{api}/v1/spam/predict", json={"subject": "hello", "body": "lunch at noon?"}, timeout=10

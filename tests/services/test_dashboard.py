@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Histogram
 from sqlalchemy import func, select
 
-from closedloop.bench.dashboard import (
+from bench.dashboard import (
     free_port,
     populate_store,
     record_gate_history,
 )
-from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
+from bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.settings import Settings
 from closedloop.store import (
     open_store,

@@ -8,15 +8,26 @@ Everything closedloop knows about this model lives in this package: its config (
 from __future__ import annotations
 
 from closedloop.kinds.contract import KindConfig, ModelKind
+from closedloop.kinds.recsys.benchmarks import RecsysBenchmarking
 from closedloop.kinds.recsys.config import CONFIG
 from closedloop.kinds.recsys.data import RecsysData
 from closedloop.kinds.recsys.feedback import RecsysFeedback
 from closedloop.kinds.recsys.labeling import RecsysLabeling
+from closedloop.kinds.recsys.replay import RecsysReplaying
 from closedloop.kinds.recsys.retraining import RecsysRetraining
 from closedloop.kinds.recsys.serving import RecsysServing
 
 
-class Recommender(RecsysRetraining, RecsysData, RecsysServing, RecsysFeedback, RecsysLabeling, ModelKind):
+class Recommender(
+    RecsysReplaying,
+    RecsysBenchmarking,
+    RecsysRetraining,
+    RecsysData,
+    RecsysServing,
+    RecsysFeedback,
+    RecsysLabeling,
+    ModelKind,
+):
     config: KindConfig = CONFIG
 
 

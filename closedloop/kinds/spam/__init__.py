@@ -8,15 +8,26 @@ Everything closedloop knows about this model lives in this package: its config (
 from __future__ import annotations
 
 from closedloop.kinds.contract import KindConfig, ModelKind
+from closedloop.kinds.spam.benchmarks import SpamBenchmarking
 from closedloop.kinds.spam.config import CONFIG
 from closedloop.kinds.spam.data import SpamData
 from closedloop.kinds.spam.feedback import SpamFeedback
 from closedloop.kinds.spam.labeling import SpamLabeling
+from closedloop.kinds.spam.replay import SpamReplaying
 from closedloop.kinds.spam.retraining import SpamRetraining
 from closedloop.kinds.spam.serving import SpamServing
 
 
-class SpamFilter(SpamRetraining, SpamData, SpamServing, SpamFeedback, SpamLabeling, ModelKind):
+class SpamFilter(
+    SpamReplaying,
+    SpamBenchmarking,
+    SpamRetraining,
+    SpamData,
+    SpamServing,
+    SpamFeedback,
+    SpamLabeling,
+    ModelKind,
+):
     config: KindConfig = CONFIG
 
 

@@ -1,1 +1,0 @@
-"""`make bench`: measures the platform on the real corpora; writes bench/results.json and README tables."""

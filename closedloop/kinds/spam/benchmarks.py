@@ -1,0 +1,122 @@
+"""The spam filter in the benchmark suites (`python -m bench`): its training protocols, the requests the
+serving suite sends it (and `mlflow models serve`), the active-learning simulation on its corpus, and
+example history for the dashboard. The suites read it through `bench.contract.KindBenchmarks`; this module
+never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from closedloop.kinds.spam import examples
+from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
+from closedloop.settings import Settings
+
+MESSAGES = (
+    "Re: build failure on trunk\n\nThe nightly build broke after the parser patch; I reverted it, see r1234.",
+    "Make money fast!!! Click here to claim your FREE prize. Limited offer, act now, unsubscribe below.",
+    "Meeting notes\n\n" + "Agenda: release schedule, kernel review, budget for Q3. Thanks, regards. " * 8,
+    "Cheap loans approved in minutes. No credit check. Visit our site for a guaranteed casino bonus! " * 4,
+)
+
+
+@dataclass(frozen=True)
+class PredictionLoad:
+    """Requests to the kind's prediction route, the same inputs as its logged pyfunc model takes them, a
+    batch route answering many at once, and a feedback event any prediction may receive."""
+
+    path: str
+    requests: tuple[dict[str, Any], ...]
+    pyfunc_records: tuple[dict[str, Any], ...]
+    batch_path: str
+    feedback: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LabelingPool:
+    """The active-learning simulation's data: rows of one corpus to label from (`pool_*`) and to score on
+    (`holdout_*`), the model retrained at every step, and how the report names them."""
+
+    pool_rows: list[int]
+    pool_labels: np.ndarray
+    holdout_rows: list[int]
+    holdout_labels: np.ndarray
+    make_model: Callable[[], Any]
+    corpus: str
+    unit: str
+    model: str
+
+
+class SpamBenchmarks:
+    """The spam filter's parts in the benchmark suites."""
+
+    suites = frozenset({"train", "retrain", "serving", "dashboard", "curve", "labeling", "loop"})
+    training_caption = "Spam filter (SpamAssassin, de-duplicated; threshold chosen on validation data only)"
+    training_runs = tuple(
+        ("--model", model, "--split", split)
+        for model, split in (
+            ("baseline", "random"),
+            ("torch", "random"),
+            ("baseline", "time"),
+            ("torch", "time"),
+        )
+    )
+    training_columns = (
+        ("model", "model"), ("split", "split"), ("F1", "f1"), ("precision", "precision"),
+        ("recall", "recall"), ("FPR", "fpr"), ("ROC AUC", "roc_auc"), ("n_train", "n_train"),
+        ("n_test", "n_test"), ("seconds", "seconds"),
+    )  # fmt: skip
+    traffic_share = 0.7  # of the dashboard benchmark's predictions
+    example_curve = ("f1", (2.0, 0.5, 0.03))  # the learning-curve report's metric and power law (a, b, c)
+    example_prediction = staticmethod(examples.example_prediction)
+    example_feedback = staticmethod(examples.example_feedback)
+    example_alias_moves = staticmethod(examples.example_alias_moves)
+    example_gate_decisions = staticmethod(examples.example_gate_decisions)
+
+    def prediction_load(self) -> PredictionLoad:
+        """Four messages, from a one-line commit note to a long casino ad, in turn."""
+        texts = [{"text": message} for message in MESSAGES]
+        return PredictionLoad(
+            path="/v1/spam/predict",
+            requests=tuple(texts),
+            pyfunc_records=tuple(texts),
+            batch_path="/v1/spam/predict:batch",
+            feedback={"kind": "report_spam"},
+        )
+
+    def history_load(self, champion: Callable[[], Any], total: int) -> None:
+        """None: a message's prediction reads no history of its sender."""
+        return None
+
+    def labeling_pool(self, settings: Settings) -> LabelingPool:
+        """The base period's messages to label, the retrain flow's fixed holdout to score on, and the
+        baseline refit from term counts analysed once per text (`CachedSpamBaseline`)."""
+        from closedloop import corpora
+        from closedloop.datasets.spam import fixed_holdout
+        from models.labeling.cached_baseline import CachedSpamBaseline, CorpusCounts
+        from models.spam.corpus import message_texts
+
+        corpora.fetch(settings, SPAM_ASSASSIN)
+        pool, holdout = fixed_holdout(load_spam(settings), settings)
+        counts = CorpusCounts(message_texts(pool) + message_texts(holdout))  # each text analysed once
+        return LabelingPool(
+            pool_rows=list(range(len(pool))),
+            pool_labels=pool["label"].to_numpy(dtype=np.int64),
+            holdout_rows=list(range(len(pool), len(pool) + len(holdout))),
+            holdout_labels=holdout["label"].to_numpy(dtype=np.int64),
+            make_model=lambda: CachedSpamBaseline(counts),
+            corpus="the spam corpus",
+            unit="messages",
+            model="baseline",
+        )
+
+
+class SpamBenchmarking:
+    """The benchmark hook of the spam filter."""
+
+    def benchmarks(self) -> SpamBenchmarks:
+        return SpamBenchmarks()
