@@ -24,6 +24,7 @@ import httpx
 
 from closedloop.bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from closedloop.bench.report import markdown_table
+from closedloop.kinds import kinds
 from closedloop.settings import Settings, child_environment
 from closedloop.store import (
     FeedbackIn,
@@ -61,7 +62,7 @@ def populate_store(store: Store, *, n: int, feedback_share: float = FEEDBACK_SHA
                 events += _feedback(rng, row, at)
         with store.session() as session:
             log_predictions(session, rows=rows)
-            stored += len(store_feedback(session, events=events))
+            stored += len(store_feedback(session, events=events, kinds={k.name: k for k in kinds()}))
     return stored
 
 

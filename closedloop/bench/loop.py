@@ -31,9 +31,10 @@ from closedloop.bench.harness import (
     wait_for,
 )
 from closedloop.bench.report import markdown_table
+from closedloop.kinds import kind
 from closedloop.processes import replay_service
 from closedloop.settings import get_settings
-from closedloop.store import open_store, spam_subject_key
+from closedloop.store import open_store
 from closedloop.store.tables import FeedbackEvent, Prediction
 
 # 600 labels rather than the default 200: with 100 the gate refused (ΔF1 +0.004, CI touching 0), and a
@@ -138,7 +139,7 @@ def _threshold_crossed_at(platform: Platform, count: int) -> datetime:
     seen: set[str] = set()
     for received_at, given in rows:
         text = given.get("text") or f"{given.get('subject', '')}\n\n{given.get('body', '')}"
-        seen.add(spam_subject_key(text))
+        seen.add(kind("spam").subject_key({"text": text}))
         if len(seen) >= count:
             return received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
     raise RuntimeError(f"only {len(seen)} distinct messages got feedback; the threshold is {count}")

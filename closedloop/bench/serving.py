@@ -142,7 +142,7 @@ def _writer(database_url: str, clients: int = 32, per_client: int = 300) -> dict
     ]
     with store.session() as session:
         log_predictions(session, rows=records)
-    writer, run = FeedbackWriter(store), uuid.uuid4().hex[:8]
+    writer, run = FeedbackWriter(store, kinds={k.name: k for k in kinds()}), uuid.uuid4().hex[:8]
 
     def client(number: int) -> None:
         for i in range(per_client):

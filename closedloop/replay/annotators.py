@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from closedloop.kinds import kind
 from closedloop.labeling import (
     Describe,
     ItemRecord,
@@ -33,7 +34,6 @@ from closedloop.labeling import (
     skip_item,
     submit_label,
 )
-from closedloop.store import ModelName, recsys_subject_key, spam_subject_key
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 
@@ -56,14 +56,18 @@ class CorpusTruth:
         texts = (
             redact_pii(message_text(s, b)) for s, b in zip(messages["subject"], messages["body"], strict=True)
         )
-        return cls({spam_subject_key(t): int(y) for t, y in zip(texts, messages["label"], strict=True)})
+        spam = kind("spam")
+        return cls(
+            {spam.subject_key({"text": t}): int(y) for t, y in zip(texts, messages["label"], strict=True)}
+        )
 
     @classmethod
     def recsys(cls, ratings: pd.DataFrame) -> CorpusTruth:
         """Ratings (user_id, item_id, rating) as relevance grades 1-4."""
+        recsys = kind("recsys")
         return cls(
             {
-                recsys_subject_key(int(u), int(i)): GRADE_BY_STARS[int(r)]
+                recsys.subject_key({"user_id": int(u), "item_id": int(i)}): GRADE_BY_STARS[int(r)]
                 for u, i, r in zip(ratings["user_id"], ratings["item_id"], ratings["rating"], strict=True)
             }
         )
@@ -71,13 +75,7 @@ class CorpusTruth:
     def answer(self, item: ItemRecord) -> int | None:
         """The true label of a queued item, or None when the corpus does not know it (the user never rated
         that movie): the annotator then skips it rather than guess."""
-        subject = item.subject
-        if item.model == "spam":
-            # The kernel shows the logged text split at its first blank line; joined back it is the key.
-            key = spam_subject_key(f"{subject.get('subject', '')}\n\n{subject.get('body', '')}")
-        else:
-            key = recsys_subject_key(int(subject["user_id"]), int(subject["item_id"]))
-        return self.answers.get(key)
+        return kind(item.model).truth_label(item.subject, self.answers)
 
 
 @dataclass
@@ -106,7 +104,7 @@ class SimulatedAnnotators:
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)
 
-    def work(self, session: Session, *, model: ModelName, budget: int | None = None) -> AnnotationTally:
+    def work(self, session: Session, *, model: str, budget: int | None = None) -> AnnotationTally:
         """Refill `model`'s queue, answer up to `budget` items older than `delay_seconds`, settle disputes."""
         refill_queue(session, model=model, policy=self.policy, describe=self.describe)
         annotators, adjudicator = self._accounts(session)

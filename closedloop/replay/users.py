@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from closedloop.kinds.spam.config import FEEDBACK_VOTES as SPAM_VOTES
 from closedloop.store import POSITIVE_STARS
-from closedloop.store.derivation import SPAM_VOTES
 
 
 @dataclass(frozen=True)

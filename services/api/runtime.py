@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException
 
+from closedloop.kinds import kinds
 from closedloop.registry import CHAMPION
 from closedloop.serving import ModelCache, ModelSlots, PredictionLog, Reloader, ReloadListener, ServedModel
 from closedloop.settings import Settings
@@ -54,7 +55,7 @@ class Runtime:
             slots=slots,
             reloader=reloader,
             predictions=predictions,
-            feedback=FeedbackWriter(store),
+            feedback=FeedbackWriter(store, kinds={k.name: k for k in kinds(tuple(settings.kinds))}),
             interactions=InteractionWriter(store),
             metrics=metrics,
         )

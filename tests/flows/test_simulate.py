@@ -26,14 +26,14 @@ from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.packaging import log_recommender, log_spam_model
 from closedloop.replay.stream import later_messages, later_ratings, visits
 from closedloop.settings import Settings
-from closedloop.store import log_predictions, open_store, read_interactions, spam_subject_key
+from closedloop.store import log_predictions, open_store, read_interactions
 from closedloop.store.tables import ConsensusLabel, FeedbackEvent, LabelingItem, Prediction
 from flows.simulate import AnnotationDesk, ReplayOptions, replay
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from services.api import create_app
 from tests.factories import grouplens_zip, synthetic_spam_corpus
-from tests.kernel.store.factories import recsys_prediction
+from tests.kernel.store.factories import SPAM, recsys_prediction
 
 
 def first_champions(settings: Settings) -> None:
@@ -233,7 +233,7 @@ def test_annotators_answer_the_queue_while_traffic_flows(replay_home: Path, api:
     assert labels and all(len(label.provenance["annotators"]) == 2 for label in labels)
     later = later_messages(settings)
     truth = {
-        spam_subject_key(redact_pii(message_text(s, b))): int(y)
+        SPAM.subject_key({"text": redact_pii(message_text(s, b))}): int(y)
         for s, b, y in zip(later["subject"], later["body"], later["label"], strict=True)
     }
     assert sum(truth[label.subject_key] == label.label for label in labels) >= 0.8 * len(labels)
