@@ -25,9 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from closedloop.gate import Floor
-
-# The labeling task's data lives in its own module; re-exported here as part of the contract.
-from closedloop.kinds.tasks import Answer as Answer
+from closedloop.kinds.tasks import Answer as Answer  # the labeling task's data, re-exported
 from closedloop.kinds.tasks import LabelingTask as LabelingTask
 from closedloop.kinds.tasks import Shown as Shown
 from closedloop.kinds.tasks import shown_as_fields
@@ -92,12 +90,8 @@ class Vote:
 @dataclass(frozen=True)
 class QueueItem:
     """One subject of a logged prediction that the labeling queue may pick: what an annotator is shown
-    (`subject`), the model's answer (`model_label`, `score`, `threshold`) and a challenger's, if any.
-
-    A `text` field of `subject` (the model input a message's key is made of) stays with the item for its
-    consensus label but is never shown. The selection policy reads `score` as a probability against
-    `threshold`; without a threshold (a recommendation's score) only disputes and random draws pick the item.
-    """
+    (`subject`; its `text`, if any, is kept for the label but never shown), the model's answer (`model_label`,
+    `score`: a probability only with a `threshold`, else just a ranking score) and a challenger's, if any."""
 
     key: str
     subject: dict[str, Any]
