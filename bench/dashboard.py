@@ -26,6 +26,7 @@ import numpy as np
 from bench.contract import KindBenchmarks, taking_part
 from bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from bench.report import markdown_table
+from closedloop.kinds import kinds
 from closedloop.settings import Settings, child_environment
 from closedloop.store import Store, log_predictions, open_store, record_alias_move
 from closedloop.store import record_feedback_batch as store_feedback
@@ -63,7 +64,7 @@ def populate_store(store: Store, *, n: int, feedback_share: float = FEEDBACK_SHA
                 events += parts.example_feedback(rng, row, at)
         with store.session() as session:
             log_predictions(session, rows=rows)
-            stored += len(store_feedback(session, events=events))
+            stored += len(store_feedback(session, events=events, kinds={k.name: k for k in kinds()}))
     return stored
 
 

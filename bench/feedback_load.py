@@ -12,6 +12,7 @@ import httpx
 
 from bench.contract import PredictionLoad
 from bench.loadgen import drive
+from closedloop.kinds import kinds
 from closedloop.store import FeedbackIn, PredictionRecord, log_predictions, open_store
 from closedloop.store.writer import FeedbackWriter
 
@@ -44,7 +45,7 @@ def writer(
     ]
     with store.session() as session:
         log_predictions(session, rows=records)
-    committer, run = FeedbackWriter(store), uuid.uuid4().hex[:8]
+    committer, run = FeedbackWriter(store, kinds={k.name: k for k in kinds()}), uuid.uuid4().hex[:8]
 
     def client(number: int) -> None:
         for i in range(per_client):

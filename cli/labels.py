@@ -5,16 +5,12 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 import typer
 
 from cli.kinds import Kind, checked, registered
 from cli.output import console, errors
 from cli.users import store_session
-
-if TYPE_CHECKING:
-    from closedloop.store import ModelName
 
 app = typer.Typer(help="The labeling queue and its consensus labels: refill, export.", no_args_is_help=True)
 
@@ -43,7 +39,7 @@ def refill(
 
     settings = get_settings()
     kind = registered(model)
-    name = cast("ModelName", model)  # a registered kind: the callback checked it
+    name = model  # a registered kind: the callback checked it
     policy = deployed_policy(settings, batch_size=batch_size, random_share=random_share)
     with store_session() as session:
         describe = item_describer(settings, name, sessions=sessionmaker(session.get_bind()))
@@ -82,7 +78,7 @@ def export(
     try:
         with store_session() as session:
             for line in export_consensus(
-                session, model=cast("ModelName | None", model), fmt=fmt.value, sources=sources
+                session, model=model, fmt=fmt.value, sources=sources
             ):
                 target.write(line)
                 count += 1

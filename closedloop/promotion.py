@@ -12,7 +12,7 @@ from closedloop.datasets.spam import SpamSnapshot
 from closedloop.gate import BinaryOutcomes, Floor, GateDecision, GatePolicy, UnitScores, decide
 from closedloop.packaging import RecommenderModel, SpamFilterModel
 from closedloop.settings import Settings
-from closedloop.store import Store, read_training_labels, shadow_predictions, spam_subject_key
+from closedloop.store import Store, read_training_labels, shadow_predictions
 from models.recsys.metrics import evaluate_from_histories
 
 K = 10
@@ -77,18 +77,21 @@ def labelled_shadow(store: Store, *, champion_version: str, challenger_version: 
     """Live spam traffic that `champion_version` served and `challenger_version` shadow-scored, and that has
     since been labelled: one row per message (`SHADOW_COLUMNS`; the two models' decisions as served), the
     newest prediction of a message speaking for it."""
+    from closedloop.kinds import kind  # kinds import this module: looked up when called
+
+    spam = kind("spam")
     with store.session() as session:
         shadow = shadow_predictions(
             session, model="spam", champion_version=champion_version, challenger_version=challenger_version
         )
-        labels = read_training_labels(session, model="spam").frame
+        labels = read_training_labels(session, kind=spam).frame
     if shadow.empty or labels.empty:
         return pd.DataFrame(columns=SHADOW_COLUMNS)
     texts = [i.get("text") or f"{i.get('subject', '')}\n\n{i.get('body', '')}" for i in shadow["input"]]
     frame = pd.DataFrame(
         {
             "text": texts,
-            "key": [spam_subject_key(text) for text in texts],
+            "key": [spam.subject_key({"text": text}) for text in texts],
             "champion": [bool(o["is_spam"]) for o in shadow["output"]],
             "challenger": [bool(o["is_spam"]) for o in shadow["shadow_output"]],
         }

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.events import emit_event
 
 from closedloop import tracking, triggers
+from closedloop.kinds import kind
 from closedloop.labeling import top_up_queue
 from closedloop.serving import ALIASES
 from closedloop.settings import get_settings
@@ -30,7 +31,7 @@ def watch_labels() -> dict[str, int]:
     try:
         for model in TASKS:
             with store.session() as session:
-                derive_feedback_labels(session, model=model, trust=settings.feedback_trust)  # type: ignore[arg-type]
+                derive_feedback_labels(session, kind=kind(model), trust=settings.feedback_trust)  # type: ignore[arg-type]
                 queued = top_up_queue(session, model=model, settings=settings)  # type: ignore[arg-type]
             if queued:
                 logger.info("%s: %d items queued for labeling", model, queued)

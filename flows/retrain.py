@@ -76,7 +76,7 @@ def snapshot(model: str, settings: Settings, store: Store, trained_on: Watermark
     """Turn agreed user feedback into labels, then snapshot base corpus + labels (+ interactions) and
     validate it; what the champion (`trained_on`) has not seen supplies the gate's window."""
     with store.session() as session:
-        derived = derive_feedback_labels(session, model=model, trust=settings.feedback_trust)  # type: ignore[arg-type]
+        derived = derive_feedback_labels(session, kind=kind(model), trust=settings.feedback_trust)  # type: ignore[arg-type]
     get_run_logger().info(
         "feedback → labels: %d written, %d disputed", len(derived.written), len(derived.disputed)
     )

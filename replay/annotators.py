@@ -34,7 +34,6 @@ from closedloop.labeling import (
     skip_item,
     submit_label,
 )
-from closedloop.store import ModelName
 
 NAMES = ("replay-annotator-1", "replay-annotator-2")
 ADJUDICATOR = "replay-adjudicator"
@@ -96,7 +95,7 @@ class SimulatedAnnotators:
     def work(self, session: Session, *, budget: int | None = None) -> AnnotationTally:
         """Refill the kind's queue, answer up to `budget` items older than `delay_seconds`, settle
         disputes."""
-        model: ModelName = self.truth.kind.name  # type: ignore[assignment]
+        model = self.truth.kind.name
         refill_queue(session, model=model, policy=self.policy, describe=self.describe)
         annotators, adjudicator = self._accounts(session)
         tally = AnnotationTally()

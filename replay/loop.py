@@ -115,7 +115,7 @@ class Policy:
         assert self.store is not None
         if events:
             with self.store.session() as session:
-                record_feedback_batch(session, events=events)
+                record_feedback_batch(session, events=events, kinds={self.model: kind(self.model)})
         self.feedback += len(events)
         self.wrong_feedback += wrong
 
@@ -136,7 +136,7 @@ class Policy:
         with self.store.session() as session:
             if self.annotators is not None:
                 self.annotated += self.annotators.work(session, budget=annotation_budget).labelled
-            derive_feedback_labels(session, model=model, trust=self.settings.feedback_trust)
+            derive_feedback_labels(session, kind=kind(model), trust=self.settings.feedback_trust)
 
     def maybe_retrain(self, chunk: int) -> Retrain | None:
         """Retrain once `label_trigger_count` new labels (and interactions) arrived since the last retrain."""

@@ -81,8 +81,10 @@ def build_recsys_snapshot(
     manifest = corpora.read_manifest(settings, MOVIELENS) or {}
     base = base_ratings(movielens, settings)
     split = split_ratings(base, seed=settings.seed)
+    from closedloop.kinds import kind  # kinds import this module: looked up when called
+
     with store.session() as session:
-        labels = read_training_labels(session, model="recsys", upto_id=upto_id)
+        labels = read_training_labels(session, kind=kind("recsys"), upto_id=upto_id)
         logged = read_interactions(session, model="recsys", upto_id=interactions_upto_id)
     events = logged.frame
     after = champion_interactions_upto_id if champion_interactions_upto_id is not None else -1

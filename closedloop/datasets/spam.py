@@ -95,8 +95,10 @@ def build_spam_snapshot(
         }
     )
 
+    from closedloop.kinds import kind  # kinds import this module: looked up when called
+
     with store.session() as session:
-        labels = read_training_labels(session, model="spam", upto_id=upto_id)
+        labels = read_training_labels(session, kind=kind("spam"), upto_id=upto_id)
     frame = labels.frame
     new = frame["label_id"] > champion_upto_id if champion_upto_id is not None else frame["label_id"] > -1
     n_window = window_size(int(new.sum()), settings, window_share)

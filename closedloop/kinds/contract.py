@@ -28,6 +28,10 @@ from closedloop import corpora
 from closedloop.corpora import Corpus
 from closedloop.gate import Floor
 from closedloop.kinds.data import KnownItems, ProtocolOption
+from closedloop.kinds.tasks import Answer as Answer  # the labeling task's data, re-exported
+from closedloop.kinds.tasks import LabelingTask as LabelingTask
+from closedloop.kinds.tasks import Shown as Shown
+from closedloop.kinds.tasks import shown_as_fields
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -42,32 +46,6 @@ if TYPE_CHECKING:
 # (user or subject id, item id) -> what an annotator sees beside a queued item (title, history, ...)
 Describe = Callable[[int, int], dict[str, Any]]
 Sessions = Callable[[], "Session"]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One answer an annotator may give to an item of a task: the stored value, its key and caption."""
-
-    value: int
-    key: str  # the keyboard key in the labeling UI
-    caption: str
-
-
-@dataclass(frozen=True)
-class LabelingTask:
-    """A labeling task: its name (the queue's `task`), the answers, and which consensus label an answer
-    becomes (`consensus`: answer value -> stored label; identity when not given)."""
-
-    name: str
-    answers: tuple[Answer, ...]
-    consensus: dict[int, int] = field(default_factory=dict)
-
-    def stored(self, answer: int) -> int:
-        return self.consensus.get(answer, answer)
-
-    @property
-    def values(self) -> tuple[int, ...]:
-        return tuple(a.value for a in self.answers)
 
 
 @dataclass(frozen=True)
@@ -116,7 +94,8 @@ class Vote:
 @dataclass(frozen=True)
 class QueueItem:
     """One subject of a logged prediction that the labeling queue may pick: what an annotator is shown
-    (`subject`), the model's answer (`model_label`, `score`, `threshold`) and a challenger's, if any."""
+    (`subject`; its `text`, if any, is kept for the label but never shown), the model's answer (`model_label`,
+    `score`: a probability only with a `threshold`, else just a ranking score) and a challenger's, if any."""
 
     key: str
     subject: dict[str, Any]
@@ -300,6 +279,11 @@ class ModelKind(ABC):
     def subject_key(self, subject: dict[str, Any]) -> str:
         """The key of a label's subject; raise `InvalidLabel` for a subject of the wrong shape."""
 
+    @abstractmethod
+    def label_columns(self) -> dict[str, str]:
+        """The columns a label's subject brings to the training-label frame (`read_training_labels`), in
+        order, with their pandas dtypes: `subject_key` is the label's key, any other a subject's field."""
+
     # --- labeling (closedloop.labeling) -----------------------------------------------------------------
 
     @abstractmethod
@@ -316,6 +300,21 @@ class ModelKind(ABC):
     @abstractmethod
     def label_subject(self, item_subject: dict[str, Any]) -> dict[str, Any]:
         """The consensus label's subject for a queued item's subject (the store's shape)."""
+
+    @abstractmethod
+    def gold_item(self, item: dict[str, Any]) -> QueueItem:
+        """A gold item (`add_gold_items`: a subject whose answer is known) as the queue stores it, without a
+        model label; raise `InvalidLabel` for an item of the wrong shape."""
+
+    def queue_vote(self, vote: Vote) -> int:
+        """A feedback vote on the scale of `QueueItem.model_label`, which the queue compares it with (and with
+        other actors' votes) to find disputed subjects; by default the vote's label."""
+        return vote.label
+
+    def show(self, subject: dict[str, Any]) -> Shown:
+        """A queued item's subject (without its `text`) as annotators see it; by default its title, its
+        history's titles and its other fields captioned by their keys (`shown_as_fields`)."""
+        return shown_as_fields(subject)
 
     def describer(self, settings: Settings, sessions: Sessions) -> Describe | None:
         """What annotators see beside an item (titles, history); None: the subject speaks for itself."""

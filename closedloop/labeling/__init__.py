@@ -19,7 +19,6 @@ from closedloop.labeling.errors import (
     UserExists,
 )
 from closedloop.labeling.export import export_consensus
-from closedloop.labeling.movies import movielens_describer
 from closedloop.labeling.queue import add_gold_items, next_item, queue_depth, refill_queue
 from closedloop.labeling.records import (
     AgreementSummary,
@@ -68,7 +67,6 @@ __all__ = [
     "item_describer",
     "items_to_adjudicate",
     "list_users",
-    "movielens_describer",
     "next_item",
     "open_session",
     "queue_depth",

@@ -10,15 +10,15 @@ from closedloop.labeling.queue import to_item
 from closedloop.labeling.records import CastLabel, DisputedItem, UserRecord
 from closedloop.labeling.resolution import cast_labels, settle
 from closedloop.labeling.rows import load_item, rowcount
-from closedloop.labeling.tasks import check_item_label
+from closedloop.labeling.tasks import check_item_label, task_of
 from closedloop.labeling.transactions import in_transaction
-from closedloop.store import LabelRecord, ModelName
+from closedloop.store import LabelRecord
 from closedloop.store.tables import Adjudication, LabelingItem, utcnow
 
 ADJUDICATORS = ("adjudicator", "admin")
 
 
-def items_to_adjudicate(session: Session, *, model: ModelName | None = None) -> list[DisputedItem]:
+def items_to_adjudicate(session: Session, *, model: str | None = None) -> list[DisputedItem]:
     """Disputed items, oldest first, each with the labels its annotators gave."""
     query = select(LabelingItem).where(LabelingItem.status == "disputed").order_by(LabelingItem.id)
     if model is not None:
@@ -38,7 +38,7 @@ def adjudicate(session: Session, *, item_id: int, user: UserRecord, label: int) 
 
     def work() -> LabelRecord:
         item = load_item(session, item_id)
-        check_item_label(item.task, label)
+        check_item_label(task_of(item.model), label)
         labels = cast_labels(session, item_id=item_id)
         if user.username in {cast.username for cast in labels}:
             raise NotPermitted(f"{user.username} labelled item {item_id}; another adjudicator must decide it")

@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from closedloop.labeling.records import AgreementSummary, AnnotatorQuality, PairAgreement
-from closedloop.labeling.tasks import consensus_value
+from closedloop.labeling.tasks import task_of
 from closedloop.store.tables import Annotation, LabelingItem, User, utcnow
 from models.labeling import cohen_kappa
 
-MODELS = ("spam", "recsys")
+if TYPE_CHECKING:
+    from closedloop.kinds.contract import LabelingTask
 
 
-def agreement_summary(session: Session) -> AgreementSummary:
+def agreement_summary(session: Session, *, models: Iterable[str] | None = None) -> AgreementSummary:
     """Cohen's kappa per annotator pair (on items both labelled), each annotator's accuracy on gold and
-    against consensus, queue depth per model, items awaiting adjudication, labels in the last hour."""
+    against consensus, queue depth per model (each of `models`, default the registered kinds, 0 when nothing
+    waits, and any other model with items waiting), items awaiting adjudication, labels in the last hour.
+
+    Accuracy compares labels as their kind's task stores them (relevance grades 3 and 4 agree)."""
     rows = session.execute(
         select(
             Annotation.item_id,
             User.username,
+            LabelingItem.model,
             LabelingItem.task,
             Annotation.label,
             LabelingItem.gold_label,
@@ -36,16 +43,18 @@ def agreement_summary(session: Session) -> AgreementSummary:
     ).all()
     by_item: dict[int, dict[str, tuple[str, int]]] = defaultdict(dict)
     quality: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, gold n/ok, consensus n/ok
-    for item_id, username, task, label, gold, consensus in rows:
-        by_item[item_id][username] = (task, label)
+    tasks: dict[str, LabelingTask] = {}
+    for item_id, username, model, task_name, label, gold, consensus in rows:
+        by_item[item_id][username] = (task_name, label)
+        task = tasks.get(model) or tasks.setdefault(model, task_of(model))
         stats = quality[username]
         stats[0] += 1
         if gold is not None:
             stats[1] += 1
-            stats[2] += consensus_value(task, label) == consensus_value(task, gold)
+            stats[2] += task.stored(label) == task.stored(gold)
         elif consensus is not None:
             stats[3] += 1
-            stats[4] += consensus_value(task, label) == consensus
+            stats[4] += task.stored(label) == consensus
     return AgreementSummary(
         pairs=_pairs(by_item),
         annotators=[
@@ -59,7 +68,7 @@ def agreement_summary(session: Session) -> AgreementSummary:
             )
             for name, (n, gold_n, gold_ok, cons_n, cons_ok) in sorted(quality.items())
         ],
-        queue_depth=_depths(session),
+        queue_depth=_depths(session, models),
         awaiting_adjudication=int(
             session.scalar(select(func.count()).where(LabelingItem.status == "disputed")) or 0
         ),
@@ -88,7 +97,11 @@ def _pairs(by_item: dict[int, dict[str, tuple[str, int]]]) -> list[PairAgreement
     ]
 
 
-def _depths(session: Session) -> dict[str, int]:
+def _depths(session: Session, models: Iterable[str] | None) -> dict[str, int]:
+    if models is None:
+        from closedloop.kinds import kinds  # kinds import this kernel: looked up when called
+
+        models = [kind.name for kind in kinds()]
     counts: dict[str, int] = dict(
         session.execute(  # type: ignore[arg-type]
             select(LabelingItem.model, func.count())
@@ -96,4 +109,4 @@ def _depths(session: Session) -> dict[str, int]:
             .group_by(LabelingItem.model)
         ).all()
     )
-    return {model: int(counts.get(model, 0)) for model in MODELS}
+    return {model: int(counts.get(model, 0)) for model in dict.fromkeys([*models, *sorted(counts)])}

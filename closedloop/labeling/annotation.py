@@ -14,7 +14,7 @@ from closedloop.labeling.queue import SLOTS, to_item
 from closedloop.labeling.records import ItemRecord, SubmitOutcome, UserRecord
 from closedloop.labeling.resolution import cast_labels, settle
 from closedloop.labeling.rows import load_item, rowcount
-from closedloop.labeling.tasks import check_item_label, consensus_value
+from closedloop.labeling.tasks import check_item_label, task_of
 from closedloop.labeling.transactions import Retry, in_transaction
 from closedloop.store.tables import Annotation, LabelingItem
 
@@ -25,7 +25,8 @@ def submit_label(session: Session, *, item_id: int, user: UserRecord, label: int
 
     def work() -> SubmitOutcome:
         item = load_item(session, item_id)
-        check_item_label(item.task, label)
+        task = task_of(item.model)
+        check_item_label(task, label)
         _not_answered(session, item_id=item_id, user=user)
         if item.gold_label is not None:  # gold: everyone may answer; scored, never a consensus label
             session.add(Annotation(item_id=item_id, user_id=user.id, kind="label", label=label))
@@ -48,7 +49,7 @@ def submit_label(session: Session, *, item_id: int, user: UserRecord, label: int
         if item.n_labels < SLOTS:
             return SubmitOutcome(status="waiting")
         labels = cast_labels(session, item_id=item_id)
-        if len({consensus_value(item.task, cast.label) for cast in labels}) == 1:
+        if len({task.stored(cast.label) for cast in labels}) == 1:
             record = settle(session, item=item, label=label, source="annotation", labels=labels)
             return SubmitOutcome(status="agreed", consensus=record)
         item.status = "disputed"

@@ -1,31 +1,32 @@
 """Candidates for the queue, read from logged predictions: what the selection policy needs to know.
 
-A candidate is a subject (a message; a user-item pair) that has no human label yet and is not queued. Its
-scores come from the newest prediction about it; its feedback votes decide whether it is disputed: user
-feedback that contradicts the model (a "not spam" on a message flagged spam, a dismissal of a recommended
-item) or that contradicts other users.
+A candidate is a subject (what the kind's `queue_items` makes of a prediction: a message, a user-item pair)
+that has no human label yet and is not queued. Its scores come from the newest prediction about it; its
+feedback votes (the kind's `vote`, on the model's scale: `queue_vote`) decide whether it is disputed: user
+feedback that contradicts the model (a user vouching for a message the model flagged, a dismissal of a
+recommended item) or that contradicts other users.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from closedloop.labeling.tasks import spam_subject
-from closedloop.store import recsys_subject_key, spam_subject_key
 from closedloop.store.errors import InvalidFeedback
 from closedloop.store.tables import ConsensusLabel, FeedbackEvent, LabelingItem, Prediction
-from closedloop.store.validation import feedback_item
 from models.labeling import Candidate
 
-HUMAN_SOURCES = ("annotation", "adjudication", "gold")  # a subject holding one of these needs no human
-SPAM_VOTES = {"report_spam": 1, "not_spam": 0}
-# (user_id, item_id) -> {"title", "history": [{"item_id", "title", "rating"}]}, for the annotator's screen
+if TYPE_CHECKING:
+    from closedloop.kinds.contract import ModelKind, QueueItem
+
+# (user or subject id, item id) -> what an annotator sees beside an item (`closedloop.kinds.Describe`)
 Describe = Callable[[int, int], dict[str, Any]]
+HUMAN_SOURCES = ("annotation", "adjudication", "gold")  # a subject holding one of these needs no human
+CHUNK = 500  # keys or ids per IN (...) query: under every backend's bind-parameter limit
 
 
 @dataclass
@@ -37,27 +38,28 @@ class Pending:
     prediction_id: str
     model_label: int | None
     model_score: float | None = None
-    votes: dict[str, int] = field(default_factory=dict)  # actor -> label
+    votes: dict[str, int] = field(default_factory=dict)  # actor -> vote, on the model label's scale
 
 
 def collect_candidates(
-    session: Session, *, model: str, window: int, describe: Describe | None = None
+    session: Session, *, kind: ModelKind, window: int, describe: Describe | None = None
 ) -> list[Pending]:
-    """Unqueued, unlabelled subjects of the newest `window` predictions of `model`, newest first."""
+    """Unqueued, unlabelled subjects of the newest `window` predictions of `kind`, newest first."""
     predictions = list(
         session.scalars(
             select(Prediction)
-            .where(Prediction.model == model)
+            .where(Prediction.model == kind.name)
             .order_by(Prediction.created_at.desc(), Prediction.id)
             .limit(window)
         )
     )
     pending: dict[str, Pending] = {}
     for prediction in predictions:
-        for key, entry in _subjects(prediction, describe):
-            pending.setdefault(key, entry)  # the newest prediction of a subject speaks for it
-    _add_votes(session, model=model, pending=pending, prediction_ids=[p.id for p in predictions])
-    for key in _settled(session, model=model, keys=list(pending)):
+        items = kind.queue_items(prediction.input, prediction.output, prediction.shadow_output, describe)
+        for item in items:
+            pending.setdefault(item.key, _pending(item, prediction.id))  # the newest prediction speaks
+    _add_votes(session, kind=kind, pending=pending, prediction_ids=[p.id for p in predictions])
+    for key in _settled(session, model=kind.name, keys=list(pending)):
         pending.pop(key, None)
     for entry in pending.values():
         votes = set(entry.votes.values())
@@ -67,46 +69,25 @@ def collect_candidates(
     return list(pending.values())
 
 
-def _subjects(prediction: Prediction, describe: Describe | None) -> list[tuple[str, Pending]]:
-    output, given = prediction.output, prediction.input
-    if prediction.model == "spam":
-        text = given.get("text") or f"{given.get('subject', '')}\n\n{given.get('body', '')}"
-        key = spam_subject_key(text)
-        score = output.get("spam_probability", prediction.score)
-        shadow = prediction.shadow_output or {}
-        candidate = Candidate(
-            key=key,
-            score=score,
-            threshold=output.get("threshold", 0.5),
-            challenger_score=shadow.get("spam_probability"),
-            challenger_threshold=shadow.get("threshold", 0.5),
-        )
-        subject = {**spam_subject(given), "text": text}
-        label = int(bool(output.get("is_spam", score is not None and score >= candidate.threshold)))
-        return [(key, Pending(candidate, subject, prediction.id, label, score))]
-    user_id = int(given["user_id"])
-    entries = []
-    for item_id, score in zip(output.get("items", []), output.get("scores", []), strict=False):
-        key = recsys_subject_key(user_id, int(item_id))
-        about = describe(user_id, int(item_id)) if describe else {}
-        subject = {
-            "user_id": user_id,
-            "item_id": int(item_id),
-            "title": about.get("title"),
-            "history": about.get("history", []),
-        }
-        # a recommendation has no threshold: only disputes and the random share pick these
-        candidate = Candidate(key=key, score=None)
-        entries.append((key, Pending(candidate, subject, prediction.id, 1, score)))
-    return entries
+def _pending(item: QueueItem, prediction_id: str) -> Pending:
+    # Without a threshold a score only ranks (a recommendation's): the policy then has no probability to read.
+    probability = item.score if item.threshold is not None else None
+    candidate = Candidate(
+        key=item.key,
+        score=probability,
+        threshold=item.threshold if item.threshold is not None else 0.5,
+        challenger_score=item.challenger_score,
+        challenger_threshold=item.challenger_threshold if item.challenger_threshold is not None else 0.5,
+    )
+    return Pending(candidate, item.subject, prediction_id, item.model_label, item.score)
 
 
 def _add_votes(
-    session: Session, *, model: str, pending: dict[str, Pending], prediction_ids: list[str]
+    session: Session, *, kind: ModelKind, pending: dict[str, Pending], prediction_ids: list[str]
 ) -> None:
-    """Each actor's latest vote per subject (spam: report 1, not spam 0; recsys: click or 3+ stars 1)."""
-    for start in range(0, len(prediction_ids), 500):  # stay under bind-parameter limits
-        chunk = prediction_ids[start : start + 500]
+    """Each actor's latest vote per subject, as the kind reads its feedback."""
+    for start in range(0, len(prediction_ids), CHUNK):
+        chunk = prediction_ids[start : start + CHUNK]
         rows = session.execute(
             select(FeedbackEvent, Prediction.input)
             .join(Prediction, Prediction.id == FeedbackEvent.prediction_id)
@@ -114,26 +95,19 @@ def _add_votes(
             .order_by(FeedbackEvent.id)
         )
         for event, given in rows:
-            if model == "spam":
-                text = given.get("text") or f"{given.get('subject', '')}\n\n{given.get('body', '')}"
-                key, vote = spam_subject_key(text), SPAM_VOTES.get(event.kind)
-            else:
-                try:
-                    item = feedback_item(kind=event.kind, value=event.value)
-                except InvalidFeedback:
-                    continue
-                key = recsys_subject_key(int(given["user_id"]), item)
-                rating = event.value.get("rating", 0) if isinstance(event.value, dict) else 0
-                vote = {"click": 1, "dismiss": 0}.get(event.kind, int(rating >= 3))
-            if key in pending and vote is not None:
-                pending[key].votes[event.actor] = vote
+            try:
+                vote = kind.vote(event.kind, event.value, given)
+            except InvalidFeedback:
+                continue  # stored before its kind's rules changed: it says nothing the queue can use
+            if vote is not None and vote.key in pending:
+                pending[vote.key].votes[event.actor] = kind.queue_vote(vote)
 
 
 def _settled(session: Session, *, model: str, keys: list[str]) -> set[str]:
     """Keys already queued, or already labelled by a human (annotation, adjudication, gold)."""
     settled: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
         settled.update(
             session.scalars(
                 select(LabelingItem.subject_key).where(

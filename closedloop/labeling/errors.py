@@ -49,4 +49,5 @@ class NotPermitted(LabelingError, PermissionError):
 
 
 class InvalidItemLabel(LabelingError, ValueError):
-    """A label outside the item's task: spam takes 0 (ham) / 1 (spam), relevance 1-4. Maps to HTTP 422."""
+    """A label that is not one of the answers of the item's task (its kind's `config.task`). Maps to HTTP
+    422."""

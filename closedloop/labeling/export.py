@@ -11,7 +11,6 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from closedloop.store import ModelName
 from closedloop.store.tables import ConsensusLabel
 
 COLUMNS = [
@@ -32,7 +31,7 @@ BATCH = 1000
 def export_consensus(
     session: Session,
     *,
-    model: ModelName | None,
+    model: str | None,
     fmt: Literal["jsonl", "csv"],
     sources: tuple[str, ...] | None = None,
 ) -> Iterator[str]:

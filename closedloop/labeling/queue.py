@@ -11,33 +11,36 @@ from sqlalchemy.orm import Session
 from closedloop.labeling.candidates import Describe, collect_candidates
 from closedloop.labeling.errors import InvalidItemLabel
 from closedloop.labeling.records import ItemRecord, UserRecord
-from closedloop.labeling.tasks import TASK_BY_MODEL, check_item_label, spam_subject
+from closedloop.labeling.tasks import check_item_label, kind_of
 from closedloop.labeling.transactions import in_transaction
 from closedloop.settings import get_settings
-from closedloop.store import ModelName, recsys_subject_key, spam_subject_key
+from closedloop.store import InvalidLabel
 from closedloop.store.tables import Annotation, LabelingItem
 from models.labeling import QueuePolicy, select_batch
-from models.spam.corpus import message_text
 
 SLOTS = 2  # every item is labelled blind by two annotators
+# A subject's `text` is the model input its key is made of: kept for the consensus label, never shown
+# (annotators see the kind's fields of it instead).
+HIDDEN = ("text",)
 
 
 def refill_queue(
-    session: Session, *, model: ModelName, policy: QueuePolicy, describe: Describe | None = None
+    session: Session, *, model: str, policy: QueuePolicy, describe: Describe | None = None
 ) -> int:
     """Add up to `policy.batch_size` items chosen by the policy from `model`'s logged predictions; commits
-    and returns how many were added. `describe(user_id, item_id)` adds a movie's title and the user's history
-    to recommendation items (without it they show ids only)."""
+    and returns how many were added. `describe(user_id, item_id)` adds what annotators see beside an item
+    (e.g. a movie's title and the user's history: `item_describer`); without it items show what was logged."""
+    kind = kind_of(model)
 
     def work() -> int:
-        pending = collect_candidates(session, model=model, window=policy.window, describe=describe)
+        pending = collect_candidates(session, kind=kind, window=policy.window, describe=describe)
         picks = select_batch([entry.candidate for entry in pending], policy)
         for pick in picks:
             entry = pending[pick.index]
             session.add(
                 LabelingItem(
                     model=model,
-                    task=TASK_BY_MODEL[model],
+                    task=kind.config.task.name,
                     subject_key=entry.candidate.key,
                     subject=entry.subject,
                     reason=pick.reason,
@@ -55,20 +58,37 @@ def refill_queue(
     return in_transaction(session, work, what=f"refill the {model} queue")
 
 
-def add_gold_items(
-    session: Session, *, model: ModelName, items: list[dict[str, Any]], labels: list[int]
-) -> int:
+def add_gold_items(session: Session, *, model: str, items: list[dict[str, Any]], labels: list[int]) -> int:
     """Queue items with known labels to score annotators by; commits and returns how many were new.
 
-    spam items: {"subject", "body", "sender"?} (or {"text"}), labels 0/1; recsys items: {"user_id",
-    "item_id", "title"?, "history"?}, labels are relevance grades 1-4. Subjects already queued are skipped.
+    `items` are subjects in the shape the kind's `gold_item` reads (a message {"subject", "body"}; a
+    {"user_id", "item_id"} pair), `labels` answers of its task. Subjects already queued are skipped.
     """
     if len(items) != len(labels):
         raise InvalidItemLabel(f"one label per gold item: got {len(items)} items and {len(labels)} labels")
-    task = TASK_BY_MODEL[model]
+    kind = kind_of(model)
+    task = kind.config.task
     for label in labels:
         check_item_label(task, label)
-    rows = [_gold_row(model, task, item, label) for item, label in zip(items, labels, strict=True)]
+    rows = []
+    for item, label in zip(items, labels, strict=True):
+        try:
+            gold = kind.gold_item(item)
+        except InvalidLabel as error:
+            raise InvalidItemLabel(str(error)) from error
+        rows.append(
+            LabelingItem(
+                model=model,
+                task=task.name,
+                subject_key=gold.key,
+                subject=gold.subject,
+                reason="gold",
+                priority=0.0,
+                gold_label=label,
+                status="open",
+                n_labels=0,
+            )
+        )
 
     def work() -> int:
         keys = [row.subject_key for row in rows]
@@ -87,7 +107,7 @@ def add_gold_items(
 
 
 def next_item(
-    session: Session, *, user: UserRecord, model: ModelName | None = None, gold_rate: float | None = None
+    session: Session, *, user: UserRecord, model: str | None = None, gold_rate: float | None = None
 ) -> ItemRecord | None:
     """The next item for `user`: the highest-priority open item they have not answered that still needs a
     label, or (at `gold_rate` of their labels, default from settings) a gold item; None when none is left."""
@@ -105,7 +125,7 @@ def next_item(
     return to_item(row) if row else None
 
 
-def queue_depth(session: Session, *, model: ModelName | None = None) -> int:
+def queue_depth(session: Session, *, model: str | None = None) -> int:
     """Items still waiting for labels (open, not gold)."""
     query = (
         select(func.count())
@@ -118,8 +138,8 @@ def queue_depth(session: Session, *, model: ModelName | None = None) -> int:
 
 
 def to_item(row: LabelingItem) -> ItemRecord:
-    """The annotator's view of a row: the message text used for keys is left out, gold answers too."""
-    subject = {k: v for k, v in row.subject.items() if k != "text"}
+    """The annotator's view of a row: the hidden key material (`HIDDEN`) is left out, gold answers too."""
+    subject = {k: v for k, v in row.subject.items() if k not in HIDDEN}
     return ItemRecord.model_validate({**_columns(row), "subject": subject})
 
 
@@ -138,33 +158,3 @@ def _gold_due(session: Session, *, user: UserRecord, rate: float) -> bool:
         .where(Annotation.user_id == user.id, Annotation.kind == "label")
     ).one()
     return gold + 1 <= rate * (total + 1)
-
-
-def _gold_row(model: str, task: str, item: dict[str, Any], label: int) -> LabelingItem:
-    if model == "spam":
-        text = item.get("text") or message_text(item.get("subject", ""), item.get("body", ""))
-        subject = {**spam_subject({**item, "text": text}), "text": text}
-        key = spam_subject_key(text)
-    else:
-        try:
-            user_id, item_id = int(item["user_id"]), int(item["item_id"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise InvalidItemLabel('a recsys gold item needs {"user_id": int, "item_id": int}') from error
-        subject = {
-            "user_id": user_id,
-            "item_id": item_id,
-            "title": item.get("title"),
-            "history": item.get("history", []),
-        }
-        key = recsys_subject_key(user_id, item_id)
-    return LabelingItem(
-        model=model,
-        task=task,
-        subject_key=key,
-        subject=subject,
-        reason="gold",
-        priority=0.0,
-        gold_label=label,
-        status="open",
-        n_labels=0,
-    )

@@ -7,10 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from closedloop.store import LabelRecord, ModelName
+from closedloop.store import LabelRecord
 
 Role = Literal["annotator", "adjudicator", "admin"]
-Task = Literal["spam", "relevance"]
 Reason = Literal["uncertainty", "disagreement", "disputed", "random", "gold"]
 ItemStatus = Literal["open", "disputed", "resolved"]
 ROLES: tuple[Role, ...] = ("annotator", "adjudicator", "admin")
@@ -31,12 +30,14 @@ class UserRecord(_Record):
 class ItemRecord(_Record):
     """An item as shown to an annotator: never other annotators' labels, never a gold item's answer.
 
-    subject: spam {"subject", "sender", "body"}; recsys {"user_id", "item_id", "title", "history"}.
+    `model` is its kind, `task` the kind's labeling task; `subject` what the kind's `queue_items` (or
+    `gold_item`) made of it, e.g. a message {"subject", "sender", "body"}, a movie {"user_id", "item_id",
+    "title", "history"}.
     """
 
     id: int
-    model: ModelName
-    task: Task
+    model: str
+    task: str
     subject: dict[str, Any]
     reason: Reason
     priority: float

@@ -1,4 +1,5 @@
-"""Refilling the queue as deployed: the policy from settings and, for movie items, the MovieLens describer.
+"""Refilling the queue as deployed: the policy from settings and the kind's describer (what annotators see
+beside an item, e.g. a movie's title and the user's history).
 
 The label watcher, the `closedloop labels refill` command and the UI's refill button all come through here, so
 a refill picks the same items whoever starts it.
@@ -10,12 +11,10 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from closedloop import corpora
 from closedloop.labeling.candidates import Describe
-from closedloop.labeling.movies import movielens_describer
 from closedloop.labeling.queue import queue_depth, refill_queue
+from closedloop.labeling.tasks import kind_of
 from closedloop.settings import Settings
-from closedloop.store import ModelName
 from models.labeling import QueuePolicy
 
 
@@ -30,20 +29,14 @@ def deployed_policy(
     )
 
 
-def item_describer(
-    settings: Settings, model: ModelName, *, sessions: Callable[[], Session]
-) -> Describe | None:
-    """Titles and what the platform knows of the user (base ratings, then the interactions logged in the
-    store that `sessions` opens: `store.session`, a `sessionmaker`) for movie items; None for spam, or when
-    MovieLens was never fetched (movie items then show ids only)."""
-    from closedloop.kinds.recsys.corpus import MOVIELENS  # here: the kinds import the labeling package
-
-    if model != "recsys" or corpora.read_manifest(settings, MOVIELENS) is None:
-        return None
-    return movielens_describer(settings, sessions=sessions)
+def item_describer(settings: Settings, model: str, *, sessions: Callable[[], Session]) -> Describe | None:
+    """The describer of the kind `model` (`ModelKind.describer`), reading what the platform logged through
+    sessions from `sessions` (`store.session`, a `sessionmaker`); None when the kind shows its items as
+    logged (or its data for describing them was never fetched)."""
+    return kind_of(model).describer(settings, sessions)
 
 
-def top_up_queue(session: Session, *, model: ModelName, settings: Settings) -> int:
+def top_up_queue(session: Session, *, model: str, settings: Settings) -> int:
     """Refill `model`'s queue with the deployed policy when fewer than half a batch of items wait; commits and
     returns how many were added (0 when enough are waiting)."""
     if queue_depth(session, model=model) >= settings.labeling_batch_size / 2:

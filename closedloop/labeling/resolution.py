@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from closedloop.labeling.records import CastLabel
-from closedloop.labeling.tasks import consensus_value, label_subject
+from closedloop.labeling.tasks import kind_of
 from closedloop.store import LabelRecord, LabelSource
 from closedloop.store.consensus import put_label
 from closedloop.store.tables import Annotation, LabelingItem, User, utcnow
@@ -37,11 +37,15 @@ def settle(
 ) -> LabelRecord:
     """Write the consensus label of `item` (no commit) and mark the item resolved.
 
-    `label` is in the task's scale (relevance grades 1-4 become 1 relevant / 0 not); agreement is the share
-    of annotators whose label maps to the final one. Provenance: item, reason, task, annotators, adjudicator.
+    `label` is an answer of the kind's task, stored as the task's consensus mapping says (relevance grades
+    1-4 become 1 relevant / 0 not); agreement is the share of annotators whose label maps to the final one;
+    the label's subject is what the kind's `label_subject` makes of the item's. Provenance: item, reason,
+    task, annotators, adjudicator.
     """
-    final = consensus_value(item.task, label)
-    agreeing = sum(consensus_value(item.task, cast.label) == final for cast in labels)
+    kind = kind_of(item.model)
+    task = kind.config.task
+    final = task.stored(label)
+    agreeing = sum(task.stored(cast.label) == final for cast in labels)
     provenance: dict[str, Any] = {
         "item_id": item.id,
         "reason": item.reason,
@@ -53,8 +57,8 @@ def settle(
         provenance["adjudicator"] = _cast(adjudicator)
     record, _ = put_label(
         session,
-        model=item.model,
-        subject=label_subject(item.model, item.subject, item.subject.get("text")),
+        kind=kind,
+        subject=kind.label_subject(item.subject),
         label=final,
         source=source,
         subject_key=item.subject_key,

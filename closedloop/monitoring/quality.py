@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from closedloop.monitoring.window import spam_texts
-from closedloop.store import Store, read_reactions, read_training_labels, spam_subject_key
+from closedloop.store import Store, read_reactions, read_training_labels
 from models.recsys.reactions import list_outcomes
 from models.recsys.reactions import quality as reaction_quality
 from models.spam.metrics import classification_report
@@ -23,11 +23,14 @@ def spam_labels(predictions: pd.DataFrame, store: Store) -> pd.Series:
     """1 spam / 0 ham per prediction, NaN where unknown; a current consensus label of the same text wins over
     the prediction's latest feedback (it already weighs every report, and annotations outrank users)."""
     labels = predictions["feedback_kind"].map(FEEDBACK_LABEL).astype("float64")
+    from closedloop.kinds import kind  # kinds import the kernel: looked up when called
+
+    spam = kind("spam")
     with store.session() as session:
-        consensus = read_training_labels(session, model="spam").frame
+        consensus = read_training_labels(session, kind=spam).frame
     if not consensus.empty:
         by_key = dict(zip(consensus["subject_key"], consensus["label"].astype("float64"), strict=True))
-        keys = [spam_subject_key(text) for text in spam_texts(predictions)]
+        keys = [spam.subject_key({"text": text}) for text in spam_texts(predictions)]
         agreed = pd.Series([by_key.get(k, np.nan) for k in keys], index=predictions.index)
         labels = agreed.fillna(labels)
     return labels

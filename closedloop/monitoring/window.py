@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 import pandas as pd
 
 from closedloop.monitoring.errors import EmptyWindow
 from closedloop.settings import Settings
-from closedloop.store import ModelName, Store, recent_predictions
+from closedloop.store import Store, recent_predictions
 from models.recsys.descriptors import InteractionProfile, describe_requests
 from models.spam.corpus import message_text
 from models.spam.descriptors import TextProfile, describe_texts
@@ -32,9 +31,7 @@ def current_window(
     hours = settings.monitor_window_hours
     since = now - timedelta(hours=hours) if hours is not None else None
     with store.session() as session:
-        frame = recent_predictions(
-            session, model=cast(ModelName, model), since=since, limit=settings.monitor_window_size
-        )
+        frame = recent_predictions(session, model=model, since=since, limit=settings.monitor_window_size)
     if frame.empty:
         span = f"the last {hours:g} h" if hours is not None else "the store"
         raise EmptyWindow(

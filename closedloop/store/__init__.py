@@ -2,6 +2,10 @@
 
 Services and flows open it with `open_store(settings.store_url)` (which migrates the schema) and pass a
 session to the functions below. Write functions commit before they return; none returns an ORM row.
+
+The store knows no model by name: a model kind is a string in its tables, and what differs between kinds
+(which feedback fits, what it votes, which labels exist, a subject's key and columns) is asked of the kind
+(`closedloop.kinds.ModelKind`), which callers hand in — the kinds import the store, not the other way round.
 """
 
 from closedloop.store.access import Store, open_store
@@ -40,16 +44,15 @@ from closedloop.store.predictions import (
 )
 from closedloop.store.reactions import POSITIVE_STARS, REACTION_COLUMNS, Reaction, reaction, read_reactions
 from closedloop.store.records import (
-    KINDS_BY_MODEL,
     SOURCE_RANK,
     Alias,
     AliasMove,
     FeedbackIn,
     FeedbackKind,
     FeedbackRecord,
+    KindName,
     LabelRecord,
     LabelSource,
-    ModelName,
     PredictionRecord,
 )
 from closedloop.store.snapshots import (
@@ -59,10 +62,8 @@ from closedloop.store.snapshots import (
     latest_label_id,
     read_training_labels,
 )
-from closedloop.store.subjects import recsys_subject_key, spam_subject_key
 
 __all__ = [
-    "KINDS_BY_MODEL",
     "POSITIVE_STARS",
     "REACTION_COLUMNS",
     "SOURCE_RANK",
@@ -82,10 +83,10 @@ __all__ = [
     "InvalidFeedback",
     "InvalidInteraction",
     "InvalidLabel",
+    "KindName",
     "LabelRecord",
     "LabelSnapshot",
     "LabelSource",
-    "ModelName",
     "PredictionNotFound",
     "PredictionRecord",
     "Reaction",
@@ -114,10 +115,8 @@ __all__ = [
     "record_feedback",
     "record_feedback_batch",
     "record_interactions",
-    "recsys_subject_key",
     "session_factory",
     "shadow_predictions",
-    "spam_subject_key",
     "upsert_consensus_label",
     "user_history",
 ]

@@ -7,16 +7,19 @@ current one's (`SOURCE_RANK`) is not written; the same label from the same sourc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from closedloop.store.errors import PredictionNotFound, StoreError
-from closedloop.store.records import SOURCE_RANK, LabelRecord, LabelSource, ModelName
+from closedloop.store.records import SOURCE_RANK, LabelRecord, LabelSource
 from closedloop.store.subjects import check_label
 from closedloop.store.tables import ConsensusLabel, Prediction
+
+if TYPE_CHECKING:
+    from closedloop.kinds.contract import ModelKind
 
 ATTEMPTS = 10  # concurrent writers on one subject each retry after losing a race
 _PG_LABEL_LOCK = 0x6C6162656C73  # "labels"
@@ -25,7 +28,7 @@ _PG_LABEL_LOCK = 0x6C6162656C73  # "labels"
 def upsert_consensus_label(
     session: Session,
     *,
-    model: ModelName,
+    kind: ModelKind,
     subject: dict[str, Any],
     label: int,
     source: LabelSource,
@@ -36,8 +39,8 @@ def upsert_consensus_label(
 ) -> tuple[LabelRecord, bool]:
     """Make `label` the current label of a subject and commit; returns `(current label, written)`.
 
-    `subject` is what was labelled: spam `{"text", "subject"?, "body"?}`, recsys `{"user_id", "item_id"}`;
-    `subject_key` defaults to `spam_subject_key(text)` / `recsys_subject_key(user_id, item_id)`. `written` is
+    `subject` is what was labelled, in the shape `kind` reads (a message, a user and an item, ...); its key
+    defaults to `kind.subject_key(subject)`; `label` must be one of `kind.config.label_values`. `written` is
     False when the label was already current or a more authoritative source holds the subject.
     """
     raced: Exception | None = None
@@ -45,7 +48,7 @@ def upsert_consensus_label(
         try:
             result = put_label(
                 session,
-                model=model,
+                kind=kind,
                 subject=subject,
                 label=label,
                 source=source,
@@ -71,14 +74,14 @@ def upsert_consensus_label(
             session.rollback()
             raise
     raise StoreError(
-        f"could not settle the {model} label of {subject_key!r} after {ATTEMPTS} attempts"
+        f"could not settle the {kind.name} label of {subject_key!r} after {ATTEMPTS} attempts"
     ) from raced
 
 
 def put_label(
     session: Session,
     *,
-    model: str,
+    kind: ModelKind,
     subject: dict[str, Any],
     label: int,
     source: str,
@@ -88,7 +91,8 @@ def put_label(
     provenance: dict[str, Any],
 ) -> tuple[LabelRecord, bool]:
     """`upsert_consensus_label` without the commit, for callers writing many labels in one transaction."""
-    key = check_label(model=model, subject=subject, label=label, source=source, subject_key=subject_key)
+    key = check_label(kind=kind, subject=subject, label=label, source=source, subject_key=subject_key)
+    model = kind.name
     _serialise_label_writers(session)
     if prediction_id is not None and session.get(Prediction, prediction_id) is None:
         raise PredictionNotFound(prediction_id)

@@ -1,19 +1,18 @@
 """Labels derived from user feedback: each actor casts one vote per subject; consensus decides the label.
 
-- spam: `report_spam` votes 1, `not_spam` votes 0; the subject is the message text, so reports on several
-  predictions of the same message count together.
-- recsys: the subject is (user, item); a rating votes its relevance (5 -> 3, 4 -> 2, 3 -> 1, 1-2 -> 0) and
-  outranks clicks (1) and dismissals (0); otherwise the actor's latest click or dismissal is their vote.
-- An actor's latest vote replaces their earlier ones. `trust="unanimous"` labels a subject only when all
-  voters agree; `trust="majority"` when more than half agree. Anything else is disputed: it gets no new label
-  (a label it already has stays) and is returned for the labelling queue.
+- What an event votes is the kind's to say (`ModelKind.vote`): its subject (e.g. the message text, so reports
+  on several predictions of the same message count together; a user and an item), and the label. A `strong`
+  vote (a rating) outranks the same actor's weak ones (clicks, dismissals) whatever their order.
+- Otherwise an actor's latest vote replaces their earlier ones. `trust="unanimous"` labels a subject only when
+  all voters agree; `trust="majority"` when more than half agree. Anything else is disputed: it gets no new
+  label (a label it already has stays) and is returned for the labelling queue.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,14 +21,13 @@ from sqlalchemy.orm import Session
 from closedloop import clock
 from closedloop.store.consensus import ATTEMPTS, put_label
 from closedloop.store.errors import StoreError
-from closedloop.store.records import LabelRecord, ModelName
-from closedloop.store.subjects import recsys_subject_key, spam_subject_key
+from closedloop.store.records import LabelRecord
 from closedloop.store.tables import FeedbackEvent, Prediction
-from closedloop.store.validation import feedback_item
+
+if TYPE_CHECKING:
+    from closedloop.kinds.contract import ModelKind
 
 Trust = Literal["unanimous", "majority"]
-SPAM_VOTES = {"report_spam": 1, "not_spam": 0}
-RATING_RELEVANCE = {5: 3, 4: 2, 3: 1, 2: 0, 1: 0}
 
 
 @dataclass(frozen=True)
@@ -51,19 +49,19 @@ class Derivation:
 @dataclass
 class _Subject:
     subject: dict[str, Any]
-    votes: dict[str, tuple[int, bool]] = field(default_factory=dict)  # actor -> (label, from a rating)
+    votes: dict[str, tuple[int, bool]] = field(default_factory=dict)  # actor -> (label, strong)
     prediction_ids: list[str] = field(default_factory=list)
     feedback_ids: list[int] = field(default_factory=list)
 
 
-def derive_feedback_labels(session: Session, *, model: ModelName, trust: Trust = "unanimous") -> Derivation:
-    """Turn all user feedback on `model` predictions into `user_feedback` consensus labels, in one commit."""
+def derive_feedback_labels(session: Session, *, kind: ModelKind, trust: Trust = "unanimous") -> Derivation:
+    """Turn all user feedback on `kind`'s predictions into `user_feedback` consensus labels, in one commit."""
     if trust not in ("unanimous", "majority"):
         raise ValueError(f"trust must be 'unanimous' or 'majority', got {trust!r}")
     raced: Exception | None = None
     for _ in range(ATTEMPTS):
         try:
-            derivation = _derive(session, model=model, trust=trust)
+            derivation = _derive(session, kind=kind, trust=trust)
             session.commit()
             return derivation
         except IntegrityError as error:
@@ -72,11 +70,11 @@ def derive_feedback_labels(session: Session, *, model: ModelName, trust: Trust =
         except BaseException:
             session.rollback()
             raise
-    raise StoreError(f"could not derive {model} labels after {ATTEMPTS} attempts") from raced
+    raise StoreError(f"could not derive {kind.name} labels after {ATTEMPTS} attempts") from raced
 
 
-def _derive(session: Session, *, model: str, trust: str) -> Derivation:
-    subjects = _collect_votes(session, model=model)
+def _derive(session: Session, *, kind: ModelKind, trust: str) -> Derivation:
+    subjects = _collect_votes(session, kind=kind)
     written, unchanged, disputed = [], 0, []
     derived_at = clock.now().isoformat()
     for key, subject in subjects.items():
@@ -85,7 +83,7 @@ def _derive(session: Session, *, model: str, trust: str) -> Derivation:
         decided = len(votes) == 1 if trust == "unanimous" else count * 2 > len(subject.votes)
         if not decided:
             disputed.append(
-                DisputedSubject(model, key, subject.subject, tuple(subject.prediction_ids), dict(votes))
+                DisputedSubject(kind.name, key, subject.subject, tuple(subject.prediction_ids), dict(votes))
             )
             continue
         provenance = {
@@ -98,7 +96,7 @@ def _derive(session: Session, *, model: str, trust: str) -> Derivation:
         }
         record, was_written = put_label(
             session,
-            model=model,
+            kind=kind,
             subject=subject.subject,
             label=label,
             source="user_feedback",
@@ -114,36 +112,22 @@ def _derive(session: Session, *, model: str, trust: str) -> Derivation:
     return Derivation(written=tuple(written), unchanged=unchanged, disputed=tuple(disputed))
 
 
-def _collect_votes(session: Session, *, model: str) -> dict[str, _Subject]:
+def _collect_votes(session: Session, *, kind: ModelKind) -> dict[str, _Subject]:
     query = (
         select(FeedbackEvent, Prediction.input)
         .join(Prediction, Prediction.id == FeedbackEvent.prediction_id)
-        .where(Prediction.model == model)
+        .where(Prediction.model == kind.name)
         .order_by(FeedbackEvent.id)  # oldest first, so a later vote replaces an earlier one
     )
     subjects: dict[str, _Subject] = {}
     for event, given in session.execute(query):
-        if model == "spam":
-            text = given.get("text") or f"{given.get('subject', '')}\n\n{given.get('body', '')}"
-            key, label, rated = spam_subject_key(text), SPAM_VOTES[event.kind], False
-            about = {"text": text, "subject": given.get("subject"), "body": given.get("body")}
-        else:
-            item = feedback_item(kind=event.kind, value=event.value)
-            key, about = (
-                recsys_subject_key(given["user_id"], item),
-                {"user_id": given["user_id"], "item_id": item},
-            )
-            label, rated = _relevance(event.kind, event.value), event.kind == "rating"
-        entry = subjects.setdefault(key, _Subject(subject=about))
-        if rated or not entry.votes.get(event.actor, (0, False))[1]:
-            entry.votes[event.actor] = (label, rated)
+        vote = kind.vote(event.kind, event.value, given)
+        if vote is None:
+            continue
+        entry = subjects.setdefault(vote.key, _Subject(subject=vote.subject))
+        if vote.strong or not entry.votes.get(event.actor, (0, False))[1]:
+            entry.votes[event.actor] = (vote.label, vote.strong)
         if event.prediction_id not in entry.prediction_ids:
             entry.prediction_ids.append(event.prediction_id)
         entry.feedback_ids.append(event.id)
     return subjects
-
-
-def _relevance(kind: str, value: Any) -> int:
-    if kind == "rating":
-        return RATING_RELEVANCE[value["rating"]]
-    return 1 if kind == "click" else 0

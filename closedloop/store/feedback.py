@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -15,11 +16,17 @@ from closedloop.store.records import FeedbackIn, FeedbackRecord
 from closedloop.store.tables import FeedbackEvent, Prediction, utcnow
 from closedloop.store.validation import check_feedback
 
+if TYPE_CHECKING:
+    from closedloop.kinds.contract import ModelKind
+
 log = logging.getLogger(__name__)
 
 
-def record_feedback(session: Session, *, event: FeedbackIn) -> tuple[FeedbackRecord, bool]:
-    """Store one feedback event and commit; returns `(record, created)`.
+def record_feedback(
+    session: Session, *, event: FeedbackIn, kinds: Mapping[str, ModelKind]
+) -> tuple[FeedbackRecord, bool]:
+    """Store one feedback event and commit; returns `(record, created)`. `kinds` (name -> kind, the
+    registered ones) says which feedback fits a prediction of each kind.
 
     Replaying an `event_id` with the same payload returns the original record with `created=False` and stores
     nothing; replaying it with a different payload raises `IdempotencyConflict`. Raises `PredictionNotFound`
@@ -28,12 +35,12 @@ def record_feedback(session: Session, *, event: FeedbackIn) -> tuple[FeedbackRec
     Concurrent replays are settled by the UNIQUE constraint on `event_id`, not by the look-up before the
     insert: the loser of the race gets an IntegrityError, rolls back and reads the winner's row.
     """
-    records = record_feedback_batch(session, events=[event])
+    records = record_feedback_batch(session, events=[event], kinds=kinds)
     return records[0]
 
 
 def record_feedback_batch(
-    session: Session, *, events: Sequence[FeedbackIn]
+    session: Session, *, events: Sequence[FeedbackIn], kinds: Mapping[str, ModelKind]
 ) -> list[tuple[FeedbackRecord, bool]]:
     """Store many feedback events in one transaction (for throughput); results follow the input order.
 
@@ -41,13 +48,15 @@ def record_feedback_batch(
     event, nothing is stored. An `event_id` repeated within the batch counts as a replay of its first use.
     """
     try:
-        return _insert_new(session, events)
+        return _insert_new(session, events, kinds)
     except IntegrityError:
         session.rollback()  # another writer stored one of these event_ids first: now they are all replays
-        return _insert_new(session, events)
+        return _insert_new(session, events, kinds)
 
 
-def _insert_new(session: Session, events: Sequence[FeedbackIn]) -> list[tuple[FeedbackRecord, bool]]:
+def _insert_new(
+    session: Session, events: Sequence[FeedbackIn], kinds: Mapping[str, ModelKind]
+) -> list[tuple[FeedbackRecord, bool]]:
     try:
         stored = _stored(session, {event.event_id for event in events})
         first: dict[str, FeedbackIn] = {}
@@ -56,7 +65,7 @@ def _insert_new(session: Session, events: Sequence[FeedbackIn]) -> list[tuple[Fe
             if not event.same_payload(original):
                 stored_id = original.id if isinstance(original, FeedbackRecord) else None
                 raise IdempotencyConflict(event.event_id, original_id=stored_id)
-        _check_new(session, list(first.values()))
+        _check_new(session, list(first.values()), kinds)
         if first:
             now = utcnow()
             session.execute(insert(FeedbackEvent), [_row(event, now) for event in first.values()])
@@ -73,7 +82,7 @@ def _insert_new(session: Session, events: Sequence[FeedbackIn]) -> list[tuple[Fe
     return results
 
 
-def _check_new(session: Session, events: list[FeedbackIn]) -> None:
+def _check_new(session: Session, events: list[FeedbackIn], kinds: Mapping[str, ModelKind]) -> None:
     """Validate every new event against its prediction before anything is written."""
     ids = {event.prediction_id for event in events}
     if not ids:
@@ -83,7 +92,7 @@ def _check_new(session: Session, events: list[FeedbackIn]) -> None:
         prediction = predictions.get(event.prediction_id)
         if prediction is None:
             raise PredictionNotFound(event.prediction_id)
-        check_feedback(event, model=prediction.model, output=prediction.output)
+        check_feedback(event, model=prediction.model, output=prediction.output, kinds=kinds)
 
 
 def _stored(session: Session, event_ids: set[str]) -> dict[str, FeedbackRecord]:

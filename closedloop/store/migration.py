@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -27,8 +29,9 @@ def alembic_config() -> Config:
     return config
 
 
-def migrate(url_or_engine: str | URL | Engine) -> str:
-    """Upgrade the store to the head revision and return it; a no-op when it is already there.
+def migrate(url_or_engine: str | URL | Engine, *, revision: str = "head") -> str:
+    """Upgrade the store to `revision` (default: the newest) and return the revision it is at; a no-op when
+    it is already there.
 
     Safe when several processes start at once: they take a lock (PostgreSQL advisory lock, SQLite write
     lock) so one migrates while the others wait and then find nothing to do.
@@ -37,16 +40,18 @@ def migrate(url_or_engine: str | URL | Engine) -> str:
     config = alembic_config()
     try:
         with engine.connect() as connection:
-            _lock(connection)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-            connection.commit()
-            revision = current_revision(connection)
+            with _sqlite_keys_checked_at_the_end(connection):
+                _lock(connection)
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                _check_foreign_keys(connection)
+                connection.commit()
+            reached = current_revision(connection)
     finally:
         if engine is not url_or_engine:
             engine.dispose()
-    log.info("store schema at revision %s", revision)
-    return revision
+    log.info("store schema at revision %s", reached)
+    return reached
 
 
 def current_revision(connection: Connection) -> str:
@@ -59,6 +64,37 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the store has no migrations"
     return head
+
+
+@contextmanager
+def _sqlite_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
+    """SQLite alters a table by rebuilding it (batch mode): a new copy replaces the old one, which other
+    tables' foreign keys refer to, and an enforced key refuses that half-way. SQLite's documented procedure:
+    keys off for the migration (set outside a transaction, or the pragma does nothing), checked before the
+    commit (`_check_foreign_keys`), on again after. A connection whose keys would not come back on is
+    discarded rather than returned to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        connection.rollback()  # nothing after a commit; ends a failed upgrade, so the pragma takes effect
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 1:
+            connection.invalidate()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse to commit a SQLite migration that left a row pointing at nothing."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(
+            f"the migration left {len(broken)} rows with broken foreign keys, e.g. {broken[:3]}"
+        )
 
 
 def _lock(connection: Connection) -> None:

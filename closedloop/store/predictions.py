@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from closedloop.store.errors import PredictionNotFound
-from closedloop.store.records import ModelName, PredictionRecord
+from closedloop.store.records import PredictionRecord
 from closedloop.store.tables import FeedbackEvent, Prediction
 
 RECENT_COLUMNS = [
@@ -51,7 +51,7 @@ def get_prediction(session: Session, *, prediction_id: str) -> PredictionRecord:
 
 
 def recent_predictions(
-    session: Session, *, model: ModelName, since: datetime | None = None, limit: int = 10_000
+    session: Session, *, model: str, since: datetime | None = None, limit: int = 10_000
 ) -> pd.DataFrame:
     """The newest predictions of `model` (newest first), each with its latest feedback, for monitoring.
 
@@ -98,7 +98,7 @@ def recent_predictions(
 
 
 def shadow_predictions(
-    session: Session, *, model: ModelName, champion_version: str, challenger_version: str
+    session: Session, *, model: str, champion_version: str, challenger_version: str
 ) -> pd.DataFrame:
     """Predictions `champion_version` served while `challenger_version` shadow-scored them: columns
     `prediction_id`, `input`, `output` (the champion's), `shadow_output` (the challenger's), oldest first."""

@@ -19,9 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from closedloop.store.records import KINDS_BY_MODEL
 from closedloop.store.tables import FeedbackEvent, Interaction, Prediction
-from closedloop.store.validation import feedback_item
 from models.recsys.signals import POSITIVE_RATING, is_positive
 
 POSITIVE_STARS = POSITIVE_RATING  # the same threshold, under the name the replay's simulated users import
@@ -43,7 +41,11 @@ def reaction(*, kind: str, value: Any) -> Reaction | None:
     `value` has the shape the store checks on write (`feedback_item`): the item id for click / dismiss,
     {"item_id", "rating": 1..5} for a rating.
     """
-    if kind not in KINDS_BY_MODEL["recsys"]:
+    # The recommender's feedback rules live in its kind, which imports the store: looked up when called.
+    from closedloop.kinds.recsys.config import CONFIG
+    from closedloop.kinds.recsys.feedback import feedback_item
+
+    if kind not in CONFIG.feedback_kinds:
         return None
     item = feedback_item(kind=kind, value=value)
     stars = float(value["rating"]) if kind == "rating" else None

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
-from closedloop.store.tables import utcnow
+from closedloop.store.tables import NAME_LENGTH, utcnow
 
-ModelName = Literal["spam", "recsys"]
-FeedbackKind = Literal["report_spam", "not_spam", "click", "rating", "dismiss"]
+# A model kind's name, and a kind of feedback: which ones exist is the registered kinds' business (their
+# `config.name` and `config.feedback_kinds`), checked where a write needs them, not by the schema.
+KindName = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
+FeedbackKind = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 LabelSource = Literal["user_feedback", "annotation", "adjudication", "gold", "corpus"]
 Alias = Literal["champion", "challenger"]
 
 # Who outranks whom: a label is never replaced by one from a lower-ranked source.
 SOURCE_RANK: dict[str, int] = {"corpus": 0, "user_feedback": 1, "annotation": 2, "adjudication": 3, "gold": 4}
-# Which feedback kinds make sense for which model's predictions.
-KINDS_BY_MODEL: dict[str, frozenset[str]] = {
-    "spam": frozenset({"report_spam", "not_spam"}),
-    "recsys": frozenset({"click", "rating", "dismiss"}),
-}
 
 
 class _Record(BaseModel):
@@ -32,12 +29,10 @@ class PredictionRecord(_Record):
     """One served prediction. `id` is the public prediction_id the client sends feedback against."""
 
     id: str = Field(default_factory=lambda: uuid4().hex, min_length=1, max_length=64)
-    model: ModelName
+    model: KindName
     model_version: str = Field(min_length=1, max_length=64)
-    # spam: {"subject", "body", "text", "sender_domain"?}; recsys: {"user_id", "k"}
-    input: dict[str, Any]
-    # spam: {"spam_probability", "is_spam", "threshold"}; recsys: {"items", "scores", "cold_start"}
-    output: dict[str, Any]
+    input: dict[str, Any]  # what the kind's route logs of the request
+    output: dict[str, Any]  # what it answered
     score: float | None = None
     shadow_version: str | None = None
     shadow_output: dict[str, Any] | None = None
@@ -49,9 +44,8 @@ class FeedbackIn(_Record):
 
     event_id: str = Field(min_length=1, max_length=128)
     prediction_id: str = Field(min_length=1, max_length=64)
-    kind: FeedbackKind
-    # click / dismiss: the item_id; rating: {"item_id": int, "rating": 1..5}; spam kinds: nothing
-    value: JsonValue = None
+    kind: FeedbackKind  # one of the prediction's kind's `feedback_kinds`
+    value: JsonValue = None  # its shape is the kind's to check (`ModelKind.check_feedback`)
     actor: str = Field(default="anonymous", min_length=1, max_length=128)
     received_at: AwareDatetime | None = None  # default: now; set only when replaying history
 
@@ -79,7 +73,7 @@ class LabelRecord(_Record):
     """A consensus label. `superseded_by` is None for the current label of its subject."""
 
     id: int
-    model: ModelName
+    model: str
     subject_key: str
     prediction_id: str | None
     subject: dict[str, Any]

@@ -42,6 +42,9 @@ NAMING = {
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the auto-incrementing rowid.
 Watermark = BigInteger().with_variant(Integer(), "sqlite")
+# Model kinds, their feedback kinds and labeling tasks are names the registered kinds choose: the schema holds
+# them as plain strings of this length, with no CHECK listing them (a new kind needs no migration).
+NAME_LENGTH = 32
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -73,13 +76,10 @@ class Base(DeclarativeBase):
 
 class Prediction(Base):
     __tablename__ = "predictions"
-    __table_args__ = (
-        CheckConstraint("model IN ('spam', 'recsys')", name="model"),
-        Index("ix_predictions_model_created_at", "model", "created_at"),
-    )
+    __table_args__ = (Index("ix_predictions_model_created_at", "model", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    model: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(NAME_LENGTH))
     model_version: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     input: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -92,14 +92,13 @@ class Prediction(Base):
 class FeedbackEvent(Base):
     __tablename__ = "feedback_events"
     __table_args__ = (
-        CheckConstraint("kind IN ('report_spam', 'not_spam', 'click', 'rating', 'dismiss')", name="kind"),
-        {"sqlite_autoincrement": True},  # ids are watermarks: never reuse one, even after a delete
-    )
+        {"sqlite_autoincrement": True},
+    )  # ids are watermarks: never reuse one, even after a delete
 
     id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(128), unique=True)
     prediction_id: Mapped[str] = mapped_column(ForeignKey("predictions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(NAME_LENGTH))
     value: Mapped[Any | None] = mapped_column(JSONType)
     actor: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -109,8 +108,7 @@ class Interaction(Base):
     """One logged user interaction (view, rating, click, dismiss): the recommender's training data.
 
     `prediction_id` optionally names the recommendation that led to it; it is not a foreign key, because
-    interactions also arrive from imports and clients whose predictions this store never logged. `model` has
-    no CHECK on purpose: the list of model kinds is not the schema's business.
+    interactions also arrive from imports and clients whose predictions this store never logged.
     """
 
     __tablename__ = "interactions"
@@ -126,7 +124,7 @@ class Interaction(Base):
 
     id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(128), unique=True)
-    model: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(NAME_LENGTH))
     user_id: Mapped[int] = mapped_column(BigInteger)
     item_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))
@@ -146,7 +144,6 @@ class ConsensusLabel(Base):
 
     __tablename__ = "consensus_labels"
     __table_args__ = (
-        CheckConstraint("model IN ('spam', 'recsys')", name="model"),
         CheckConstraint(
             "source IN ('user_feedback', 'annotation', 'adjudication', 'gold', 'corpus')", name="source"
         ),
@@ -163,7 +160,7 @@ class ConsensusLabel(Base):
     )
 
     id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
-    model: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(NAME_LENGTH))
     subject_key: Mapped[str] = mapped_column(String(128))
     prediction_id: Mapped[str | None] = mapped_column(ForeignKey("predictions.id"))
     subject: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -226,8 +223,6 @@ class LabelingItem(Base):
 
     __tablename__ = "labeling_items"
     __table_args__ = (
-        CheckConstraint("model IN ('spam', 'recsys')", name="model"),
-        CheckConstraint("task IN ('spam', 'relevance')", name="task"),
         CheckConstraint(
             "reason IN ('uncertainty', 'disagreement', 'disputed', 'random', 'gold')", name="reason"
         ),
@@ -238,8 +233,8 @@ class LabelingItem(Base):
     )
 
     id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
-    model: Mapped[str] = mapped_column(String(16))
-    task: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    task: Mapped[str] = mapped_column(String(NAME_LENGTH))  # the kind's `config.task.name`
     subject_key: Mapped[str] = mapped_column(String(128))
     subject: Mapped[dict[str, Any]] = mapped_column(JSONType)
     reason: Mapped[str] = mapped_column(String(16))

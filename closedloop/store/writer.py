@@ -17,11 +17,12 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,9 @@ from closedloop.store.feedback import record_feedback_batch
 from closedloop.store.interactions import InteractionIn, InteractionRecord, record_interactions
 from closedloop.store.records import FeedbackIn, FeedbackRecord
 from closedloop.store.tables import Prediction
+
+if TYPE_CHECKING:
+    from closedloop.kinds.contract import ModelKind
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +155,11 @@ class Acknowledged:
     model_version: str
 
 
-def commit_feedback(session: Session, events: list[FeedbackIn]) -> list[Acknowledged]:
+def commit_feedback(
+    session: Session, events: list[FeedbackIn], *, kinds: Mapping[str, ModelKind]
+) -> list[Acknowledged]:
     """Store feedback events in one transaction, each acknowledged with its prediction's model version."""
-    results = record_feedback_batch(session, events=events)
+    results = record_feedback_batch(session, events=events, kinds=kinds)
     versions = _prediction_versions(session, {event.prediction_id for event in events})
     acknowledged = []
     for event, (record, created) in zip(events, results, strict=True):
@@ -163,12 +169,19 @@ def commit_feedback(session: Session, events: list[FeedbackIn]) -> list[Acknowle
 
 
 class FeedbackWriter(GroupWriter[FeedbackIn, Acknowledged]):
-    """Group commit of feedback: `writer.submit(event).result()` is the event's `Acknowledged`."""
+    """Group commit of feedback: `writer.submit(event).result()` is the event's `Acknowledged`. `kinds`
+    (name -> kind) says which feedback fits a prediction of each kind."""
 
-    def __init__(self, store: Store, *, max_batch: int = 512, max_wait_s: float = 0.001) -> None:
-        super().__init__(
-            store, commit_feedback, name="feedback-writer", max_batch=max_batch, max_wait_s=max_wait_s
-        )
+    def __init__(
+        self,
+        store: Store,
+        *,
+        kinds: Mapping[str, ModelKind],
+        max_batch: int = 512,
+        max_wait_s: float = 0.001,
+    ) -> None:
+        commit = partial(commit_feedback, kinds=dict(kinds))
+        super().__init__(store, commit, name="feedback-writer", max_batch=max_batch, max_wait_s=max_wait_s)
 
 
 Stored = list[tuple[InteractionRecord, bool]]

@@ -1,5 +1,6 @@
 """Who is asking, as `Annotated` dependencies: `Db`, `CurrentUser`, `RequireRole(...)` and the aliases
-built on it (`Adjudicator`, `Admin`), and `CsrfChecked` for every state-changing route.
+built on it (`Adjudicator`, `Admin`), and `CsrfChecked` for every state-changing route; and what it is
+about: `KindsDep` (the registered model kinds, whose tasks the pages show) and `ModelFilter`.
 
 A login is a row in the kernel's session table, found by the HttpOnly cookie's random token, so logging out
 or disabling a user ends it at once. Each session carries its own CSRF token: forms send it as the field
@@ -13,13 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Protocol
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from closedloop.kinds import ModelKind, kinds
 from closedloop.labeling import Role, UserRecord, resolve_session
 from closedloop.settings import Settings
 from closedloop.store import Store
-from services.labeling.errors import Forbidden, LoginRequired
+from services.labeling.errors import Forbidden, LoginRequired, PageError
 
 SESSION_COOKIE = "closedloop_label_session"
 # Ids fit a 64-bit column (a larger one would overflow the driver, not miss); names follow the kernel's rule.
@@ -62,6 +64,31 @@ def get_db(runtime: Annotated[_Runtime, Depends(get_runtime)]) -> Iterator[Sessi
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Db = Annotated[Session, Depends(get_db)]
+
+
+def get_kinds(settings: SettingsDep) -> dict[str, ModelKind]:
+    """The registered model kinds by name, in their listing order."""
+    return {kind.name: kind for kind in kinds(tuple(settings.kinds))}
+
+
+KindsDep = Annotated[dict[str, ModelKind], Depends(get_kinds)]
+
+
+def registered(kinds: dict[str, ModelKind], model: str) -> str:
+    """`model` if it names a registered kind, else a 422 that lists them."""
+    if model not in kinds:
+        raise PageError(422, f"unknown model kind {model!r}; registered kinds: {', '.join(kinds) or 'none'}")
+    return model
+
+
+def model_filter(
+    kinds: KindsDep,
+    model: Annotated[str | None, Query(max_length=64, description="Only items of this model kind.")] = None,
+) -> str | None:
+    return None if model is None else registered(kinds, model)
+
+
+ModelFilter = Annotated[str | None, Depends(model_filter)]
 
 
 def optional_login(request: Request, db: Db) -> Login | None:

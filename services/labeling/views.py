@@ -1,57 +1,43 @@
 """What an annotator's browser receives of an item: the task and what to judge, and nothing that would bias
 or leak — never the item's selection reason (it would mark gold items), never other annotators' labels, and
-never the model's prediction (it is revealed, if at all, only after the annotator's label: no anchoring)."""
+never the model's prediction (it is revealed, if at all, only after the annotator's label: no anchoring).
+
+How an item reads (its answers' captions, how its subject is shown) is its kind's: the pages place the
+kind's words as text and know no kind themselves.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
+from closedloop.kinds import ModelKind
 from closedloop.labeling import ItemRecord
-
-SPAM_NAMES = {0: "ham", 1: "spam"}
-GRADES = [(1, "not relevant"), (2, "marginal"), (3, "relevant"), (4, "highly relevant")]
-TASKS = [("", "All tasks"), ("spam", "Spam or ham"), ("recsys", "Movie relevance")]
+from services.labeling.errors import PageError
 
 
-def item_view(item: ItemRecord) -> dict[str, Any]:
-    """The JSON the labeling page renders (as text) for `item`."""
-    return {"id": item.id, "model": item.model, "task": item.task, "subject": _subject(item)}
+def kind_of_item(kinds: dict[str, ModelKind], item: ItemRecord) -> ModelKind:
+    """The registered kind of `item`; 409 for an item of a kind this installation no longer registers."""
+    kind = kinds.get(item.model)
+    if kind is None:
+        raise PageError(409, f"item {item.id} is of model kind {item.model!r}, which is not registered here")
+    return kind
 
 
-def prediction_view(item: ItemRecord) -> dict[str, Any] | None:
+def item_view(item: ItemRecord, kind: ModelKind) -> dict[str, Any]:
+    """The JSON the labeling page renders (as text) for `item`: its subject, and how the kind shows it."""
+    shown = asdict(kind.show(item.subject))
+    return {"id": item.id, "model": item.model, "task": item.task, "subject": item.subject, "shown": shown}
+
+
+def prediction_view(item: ItemRecord, kind: ModelKind) -> dict[str, Any] | None:
     """The model's decision on `item` ({"label", "name", "score"}), or None for an item without one (gold)."""
     if item.model_label is None:
         return None
-    if item.task == "spam":
-        name = SPAM_NAMES.get(item.model_label, str(item.model_label))
-    else:
-        name = "recommended" if item.model_label else "not recommended"
+    name = kind.config.task.prediction(item.model_label)
     return {"label": item.model_label, "name": name, "score": item.model_score}
 
 
-def label_name(task: str, label: int) -> str:
-    """A label as people say it: spam/ham, or a relevance grade with its meaning."""
-    if task == "spam":
-        return SPAM_NAMES.get(label, str(label))
-    return next((f"{grade} {meaning}" for grade, meaning in GRADES if grade == label), str(label))
-
-
-def _subject(item: ItemRecord) -> dict[str, Any]:
-    s = item.subject
-    if item.task == "spam":
-        return {key: _text(s.get(key)) for key in ("subject", "sender", "body")}
-    history = [
-        {"item_id": row.get("item_id"), "title": _text(row.get("title")), "rating": row.get("rating")}
-        for row in s.get("history") or []
-        if isinstance(row, dict)
-    ]
-    return {
-        "user_id": s.get("user_id"),
-        "item_id": s.get("item_id"),
-        "title": _text(s.get("title")),
-        "history": history,
-    }
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+def task_links(kinds: dict[str, ModelKind]) -> list[tuple[str, str]]:
+    """(model filter, title) of the workspace's task navigation: every task, then each kind's."""
+    return [("", "All tasks"), *((name, kind.config.task.title) for name, kind in kinds.items())]

@@ -25,7 +25,7 @@ from closedloop.settings import Settings, get_settings
 from closedloop.store import open_store, read_training_labels
 from models.labeling import QueuePolicy
 from tests.factories import grouplens_zip, synthetic_spam_corpus
-from tests.kernel.store.factories import logged, recsys_prediction, spam_prediction
+from tests.kernel.store.factories import RECSYS, SPAM, logged, recsys_prediction, spam_prediction
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct horse battery"
@@ -111,16 +111,18 @@ def label_queue(page: Any, keys: dict[str, str], *, screenshot: bool = False) ->
     page.wait_for_selector("#item:not([hidden])")
     seen = []
     while page.locator("#empty").is_hidden():
-        if page.locator("#task-relevance").is_visible():
-            subject = page.locator("#movie-title").text_content()
-            assert page.locator("#movie-history li").count() > 0  # the user's recent ratings
+        if page.locator("#item-question").is_visible():  # a movie: what is judged is its title
+            subject = page.locator("#item-title").text_content()
+            assert page.locator("#item-history-list li").count() > 0  # the user's recent ratings
+            assert page.locator("#item-fields").is_hidden() and page.locator("#item-body").is_hidden()
             if screenshot:
                 page.screenshot(path=str(ARTIFACTS / "labeling-relevance.png"), full_page=True)
-        else:
-            subject = page.locator("#spam-subject").text_content()
+        else:  # a message: its fields (subject line, sender) and body
+            assert page.locator("#item-fields dt").all_inner_texts() == ["Subject", "From"]
+            subject = page.locator("#item-fields dd").first.text_content()
         seen.append(subject)
         if subject == "<b>Prize</b> inside":
-            assert page.locator("#spam-body").text_content() == HOSTILE  # the markup, as text
+            assert page.locator("#item-body").text_content() == HOSTILE  # the markup, as text
             assert page.locator("#item img, #item script, #item b").count() == 0
             if screenshot:
                 page.screenshot(path=str(ARTIFACTS / "labeling-workspace.png"), full_page=True)
@@ -175,8 +177,8 @@ def test_two_annotators_and_an_adjudicator(chromium: Path, base_url: str, settin
     store = open_store(settings.store_url)
     try:
         with store.session() as session:
-            labels = read_training_labels(session, model="spam").frame
-            movies = read_training_labels(session, model="recsys").frame
+            labels = read_training_labels(session, kind=SPAM).frame
+            movies = read_training_labels(session, kind=RECSYS).frame
         snapshot = build_spam_snapshot(settings, store)
     finally:
         store.close()

@@ -38,7 +38,7 @@ from models.spam.baseline import TfidfLogisticSpamModel
 from models.spam.corpus import message_text
 from models.spam.descriptors import describe_texts, text_profile
 from tests.factories import synthetic_message
-from tests.kernel.store.factories import interaction, logged, recsys_prediction
+from tests.kernel.store.factories import KINDS, interaction, logged, recsys_prediction
 
 N_CURRENT = 120
 
@@ -120,7 +120,7 @@ def serve(settings: Settings, wrapper: Any, version: str, *, seed: int, shifted:
             for record, label in list(zip(records, labels, strict=True))[::3]:
                 kind = "report_spam" if label else "not_spam"
                 event = FeedbackIn(event_id=uuid.uuid4().hex, prediction_id=record.id, kind=kind, actor="u1")
-                record_feedback(session, event=event)
+                record_feedback(session, kinds=KINDS, event=event)
     finally:
         store.close()
 
@@ -245,7 +245,7 @@ def test_recsys_monitoring_reads_every_reaction_and_recommendation_drift(recsys_
                 event = FeedbackIn(
                     event_id=uuid.uuid4().hex, prediction_id=rows[i].id, kind=kind, value=value, actor="u"
                 )
-                record_feedback(session, event=event)
+                record_feedback(session, kinds=KINDS, event=event)
     finally:
         store.close()
 

@@ -26,6 +26,7 @@ from flows.retrain import retrain
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from tests.factories import drifting_spam_corpus
+from tests.kernel.store.factories import SPAM
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def annotate(settings: Settings, texts: list[str], labels: list[int]) -> None:
     with store.session() as session:
         for text, label in zip(texts, labels, strict=True):
             upsert_consensus_label(
-                session, model="spam", subject={"text": text}, label=label, source="annotation"
+                session, kind=SPAM, subject={"text": text}, label=label, source="annotation"
             )
     store.close()
 

@@ -14,6 +14,7 @@ from flows.retrain import RetrainError, retrain
 from models.spam.corpus import message_text
 from services.api import create_app
 from tests.factories import synthetic_message
+from tests.kernel.store.factories import SPAM
 
 
 def champion(settings: Settings) -> str | None:
@@ -33,7 +34,7 @@ def add_labels(settings: Settings, n: int, *, seed: int, flip: float = 0.0) -> N
             given = label if rng.random() >= flip else 1 - label
             upsert_consensus_label(
                 session,
-                model="spam",
+                kind=SPAM,
                 subject={"text": message_text(subject, body), "subject": subject, "body": body},
                 label=given,
                 source="annotation",

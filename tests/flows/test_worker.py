@@ -20,6 +20,7 @@ from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.spam.corpus import message_text
 from tests.factories import synthetic_message, synthetic_spam_corpus
+from tests.kernel.store.factories import SPAM
 
 
 def free_port() -> int:
@@ -96,7 +97,7 @@ def test_events_and_new_labels_trigger_retrains(tmp_path: Path):
                 subject, body = synthetic_message(i % 2, rng)
                 upsert_consensus_label(
                     session,
-                    model="spam",
+                    kind=SPAM,
                     label=i % 2,
                     source="annotation",
                     subject={"text": message_text(subject, body)},

@@ -15,6 +15,7 @@ from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.redaction import redact_pii
 from tests.factories import synthetic_spam_corpus
+from tests.kernel.store.factories import SPAM
 
 
 def spam_rows(*rows: tuple[str, int]) -> pd.DataFrame:
@@ -102,7 +103,7 @@ def test_snapshot_is_reproducible_and_withholds_the_newest_labels(settings: Sett
         for i in range(20):
             upsert_consensus_label(
                 session,
-                model="spam",
+                kind=SPAM,
                 label=i % 2,
                 source="annotation",
                 subject={"text": f"label number {i} " + ("prize" if i % 2 else "agenda")},
@@ -111,7 +112,7 @@ def test_snapshot_is_reproducible_and_withholds_the_newest_labels(settings: Sett
     again = build_spam_snapshot(settings, store, upto_id=first.lineage["feedback_watermark"]["last_label_id"])
     with store.session() as session:
         upsert_consensus_label(
-            session, model="spam", label=1, source="annotation", subject={"text": "a newer one"}
+            session, kind=SPAM, label=1, source="annotation", subject={"text": "a newer one"}
         )
     pinned = build_spam_snapshot(
         settings, store, upto_id=first.lineage["feedback_watermark"]["last_label_id"]

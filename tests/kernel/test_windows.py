@@ -39,7 +39,7 @@ def label(store: Store, text: str, value: int, *, at: datetime) -> int:
     """One annotator label, written at simulated time `at`; returns its id."""
     with clock.simulated(at), store.session() as session:
         record, _ = upsert_consensus_label(
-            session, model="spam", label=value, source="annotation", subject={"text": text}
+            session, kind=SPAM, label=value, source="annotation", subject={"text": text}
         )
     return record.id
 

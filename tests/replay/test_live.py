@@ -30,14 +30,14 @@ from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.kinds.spam.replay import SpamReplay
 from closedloop.packaging import log_recommender, log_spam_model
 from closedloop.settings import Settings
-from closedloop.store import log_predictions, open_store, read_interactions, spam_subject_key
+from closedloop.store import log_predictions, open_store, read_interactions
 from closedloop.store.tables import ConsensusLabel, FeedbackEvent, LabelingItem, Prediction
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from replay import AnnotationDesk, ReplayOptions, replay
 from services.api import create_app
 from tests.factories import grouplens_zip, synthetic_spam_corpus
-from tests.kernel.store.factories import recsys_prediction
+from tests.kernel.store.factories import SPAM, recsys_prediction
 
 
 def later_messages(settings: Settings) -> pd.DataFrame:
@@ -242,7 +242,7 @@ def test_annotators_answer_the_queue_while_traffic_flows(replay_home: Path, api:
     assert labels and all(len(label.provenance["annotators"]) == 2 for label in labels)
     later = later_messages(settings)
     truth = {
-        spam_subject_key(redact_pii(message_text(s, b))): int(y)
+        SPAM.subject_key({"text": redact_pii(message_text(s, b))}): int(y)
         for s, b, y in zip(later["subject"], later["body"], later["label"], strict=True)
     }
     assert sum(truth[label.subject_key] == label.label for label in labels) >= 0.8 * len(labels)

@@ -33,7 +33,7 @@ from closedloop.store.tables import FeedbackEvent, Prediction
 from services.api import create_app
 from services.dashboard.curves import learning_curve_chart
 from services.dashboard.latency import latency_percentiles
-from tests.kernel.store.factories import feedback, interaction, logged, recsys_prediction
+from tests.kernel.store.factories import KINDS, feedback, interaction, logged, recsys_prediction
 
 EMPTY_STATES = [
     "no champion yet",
@@ -206,7 +206,7 @@ def test_summary_marks_champion_moves_inside_the_window(quiet_settings: Settings
                 strict=True,
             ):
                 for kind, value in answers:
-                    record_feedback(session, event=feedback(prediction, kind=kind, value=value))
+                    record_feedback(session, kinds=KINDS, event=feedback(prediction, kind=kind, value=value))
             moves = [
                 ("champion", "2", 26),
                 ("champion", "3", 6),

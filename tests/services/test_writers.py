@@ -24,6 +24,7 @@ from closedloop.store import (
     read_interactions,
 )
 from closedloop.store.writer import FeedbackWriter, InteractionWriter
+from tests.kernel.store.factories import KINDS
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def spam_prediction(store: Store, *, version: str = "7") -> str:
 
 def test_group_commit_batches_and_isolates_bad_events(store: Store):
     pid = spam_prediction(store)
-    writer = FeedbackWriter(store, max_wait_s=0.02)
+    writer = FeedbackWriter(store, kinds=KINDS, max_wait_s=0.02)
     events = [FeedbackIn(event_id=f"e{i}", prediction_id=pid, kind="report_spam") for i in range(200)]
     bad = {
         50: FeedbackIn(event_id="missing", prediction_id="nope", kind="report_spam"),
@@ -65,7 +66,7 @@ def test_group_commit_batches_and_isolates_bad_events(store: Store):
 
 def test_concurrent_replays_store_one_event(store: Store):
     pid = spam_prediction(store)
-    writer = FeedbackWriter(store)
+    writer = FeedbackWriter(store, kinds=KINDS)
     event = FeedbackIn(event_id="same", prediction_id=pid, kind="not_spam")
     with ThreadPoolExecutor(16) as pool:
         acks = list(pool.map(lambda _: writer.submit(event).result(), range(64)))

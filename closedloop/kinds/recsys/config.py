@@ -22,11 +22,14 @@ CONFIG = KindConfig(
         name="relevance",
         answers=(
             Answer(1, "1", "not relevant"),
-            Answer(2, "2", "somewhat relevant"),
+            Answer(2, "2", "marginal"),
             Answer(3, "3", "relevant"),
-            Answer(4, "4", "very relevant"),
+            Answer(4, "4", "highly relevant"),
         ),
         consensus={1: 0, 2: 0, 3: 1, 4: 1},  # grades 3-4 count as relevant in training
+        title="Movie relevance",
+        question="Relevant recommendation?",
+        predictions={1: "recommended", 0: "not recommended"},
     ),
     floors=(Floor("ndcg_at_10", at_least=0.20),),
     interactions=True,

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from closedloop.kinds.recsys.config import NAME
+from closedloop.kinds.recsys.feedback import pair_key
 from closedloop.kinds.recsys.replay_report import RecsysReplayReport
 from closedloop.kinds.recsys.visits import Visit, later_ratings, visits
 from closedloop.kinds.simulation import Api, ReplayPolicy, Step, Users
 from closedloop.serving import new_prediction_id
 from closedloop.settings import Settings
-from closedloop.store import POSITIVE_STARS, InteractionIn, PredictionRecord, recsys_subject_key, user_history
+from closedloop.store import POSITIVE_STARS, InteractionIn, PredictionRecord, user_history
 from models.recsys.metrics import ranking_metrics
 from models.recsys.signals import fold_history
 
@@ -94,7 +95,7 @@ class RecsysReplay(RecsysReplayReport):
         """(user, movie) key -> the relevance grade the user's own rating stands for."""
         ratings = self.ratings
         return {
-            recsys_subject_key(int(u), int(i)): GRADE_BY_STARS[int(r)]
+            pair_key(int(u), int(i)): GRADE_BY_STARS[int(r)]
             for u, i, r in zip(ratings["user_id"], ratings["item_id"], ratings["rating"], strict=True)
         }
 
@@ -189,7 +190,7 @@ def _log_visit(policy: ReplayPolicy, visit: Visit, items: list[int], scores: lis
     assert policy.users is not None, "a logging policy has users"
     record = PredictionRecord(
         id=new_prediction_id(),
-        model=NAME,  # type: ignore[arg-type]  # the store's ModelName lists the shipped kinds
+        model=NAME,
         model_version=str(policy.version),
         input={"user_id": visit.user_id, "k": K, "exclude_seen": True},
         output={"items": items, "scores": scores, "cold_start": False},

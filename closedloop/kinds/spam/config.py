@@ -17,7 +17,12 @@ CONFIG = KindConfig(
     default_candidates=("baseline", "torch"),
     feedback_kinds=tuple(FEEDBACK_VOTES),
     label_values=(0, 1),
-    task=LabelingTask(name="spam", answers=(Answer(1, "s", "spam"), Answer(0, "h", "ham"))),
+    task=LabelingTask(
+        name="spam",
+        answers=(Answer(1, "s", "spam"), Answer(0, "h", "ham")),
+        title="Spam or ham",
+        question="Spam or ham?",
+    ),
     floors=(Floor("f1", at_least=0.90), Floor("fpr", at_most=0.02)),
     shadow=True,
     position=10,

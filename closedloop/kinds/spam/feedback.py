@@ -1,13 +1,22 @@
-"""What users and labels say about a message: feedback votes, and the key of a labelled message."""
+"""What users and labels say about a message: feedback votes, the key of a labelled message, and the
+columns a message's label brings to the training frame."""
 
 from __future__ import annotations
 
+from hashlib import sha256
 from typing import Any
 
 from closedloop.kinds.contract import Vote
 from closedloop.kinds.spam.config import FEEDBACK_VOTES
 from closedloop.store.errors import InvalidLabel
-from closedloop.store.subjects import spam_subject_key
+
+# subject_key, then the message as the label stores it (subject line, body, the model's text)
+LABEL_COLUMNS = {"subject_key": "object", "subject": "object", "body": "object", "text": "object"}
+
+
+def message_key(text: str) -> str:
+    """The key of a message: the same text reported via different predictions is one subject."""
+    return "sha256:" + sha256(text.encode()).hexdigest()
 
 
 def message_text(given: dict[str, Any]) -> str:
@@ -26,9 +35,12 @@ class SpamFeedback:
             return None
         text = message_text(given)
         subject = {"text": text, "subject": given.get("subject"), "body": given.get("body")}
-        return Vote(key=spam_subject_key(text), subject=subject, label=FEEDBACK_VOTES[kind])
+        return Vote(key=message_key(text), subject=subject, label=FEEDBACK_VOTES[kind])
 
     def subject_key(self, subject: dict[str, Any]) -> str:
         if not isinstance(subject.get("text"), str):
             raise InvalidLabel('a spam label needs the message: subject={"text": ..., "subject"?, "body"?}')
-        return spam_subject_key(subject["text"])
+        return message_key(subject["text"])
+
+    def label_columns(self) -> dict[str, str]:
+        return dict(LABEL_COLUMNS)

@@ -1,13 +1,30 @@
-"""How a logged spam prediction becomes a labeling item, and a settled item a consensus label."""
+"""How a logged spam prediction (or a gold message) becomes a labeling item shown as subject, sender and
+body, and a settled item a consensus label."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from closedloop.kinds.contract import Describe, QueueItem
-from closedloop.kinds.spam.feedback import message_text
-from closedloop.labeling.tasks import spam_subject
-from closedloop.store.subjects import spam_subject_key
+from closedloop.kinds.contract import Describe, QueueItem, Shown
+from closedloop.kinds.spam.feedback import message_key, message_text
+from closedloop.store.errors import InvalidLabel
+from models.spam.corpus import message_text as model_text
+
+
+def shown_message(given: dict[str, Any]) -> dict[str, Any]:
+    """What an annotator sees of a message: {"subject", "sender", "body"}.
+
+    The API logs only the model's text (`subject + "\\n\\n" + body`), so it is split at the first blank line.
+    """
+    text = message_text(given)
+    subject, sep, body = text.partition("\n\n")
+    if not sep:
+        subject, body = "", text
+    return {
+        "subject": given.get("subject", subject),
+        "sender": given.get("sender") or given.get("sender_domain") or "",
+        "body": given.get("body", body),
+    }
 
 
 class SpamLabeling:
@@ -27,8 +44,8 @@ class SpamLabeling:
         label = int(bool(output.get("is_spam", score is not None and score >= threshold)))
         return [
             QueueItem(
-                key=spam_subject_key(text),
-                subject={**spam_subject(given), "text": text},
+                key=message_key(text),
+                subject={**shown_message(given), "text": text},
                 model_label=label,
                 score=score,
                 threshold=threshold,
@@ -43,3 +60,28 @@ class SpamLabeling:
             "subject": item_subject.get("subject"),
             "body": item_subject.get("body"),
         }
+
+    def gold_item(self, item: dict[str, Any]) -> QueueItem:
+        """A known message: {"subject", "body", "sender"?} or {"text"}."""
+        text = item.get("text") or model_text(item.get("subject", ""), item.get("body", ""))
+        if not isinstance(text, str):
+            raise InvalidLabel('a gold message needs {"subject", "body"} or {"text"} as text')
+        return QueueItem(
+            key=message_key(text),
+            subject={**shown_message({**item, "text": text}), "text": text},
+            model_label=None,
+        )
+
+    def show(self, subject: dict[str, Any]) -> Shown:
+        return Shown(
+            fields=(
+                ("Subject", str(subject.get("subject") or "(no subject)")),
+                ("From", str(subject.get("sender") or "(unknown sender)")),
+            ),
+            body=str(subject.get("body") or ""),
+        )
+
+    def truth_label(self, subject: dict[str, Any], answers: dict[str, int]) -> int | None:
+        # An item as annotators get it has no `text`: its subject line and body, joined as logged, are it.
+        text = subject.get("text") or f"{subject.get('subject', '')}\n\n{subject.get('body', '')}"
+        return answers.get(message_key(text))

@@ -20,10 +20,11 @@ from closedloop.datasets.spam import split_base_period
 from closedloop.kinds.simulation import Api, ReplayPolicy, Step, Users, nothing_left
 from closedloop.kinds.spam.config import FEEDBACK_VOTES, NAME
 from closedloop.kinds.spam.corpus import load_spam
+from closedloop.kinds.spam.feedback import message_key
 from closedloop.kinds.spam.replay_report import SpamReplayReport, rates
 from closedloop.serving import new_prediction_id
 from closedloop.settings import Settings
-from closedloop.store import FeedbackIn, PredictionRecord, spam_subject_key
+from closedloop.store import FeedbackIn, PredictionRecord
 from models.redaction import redact_pii
 from models.spam.corpus import message_text
 
@@ -94,7 +95,7 @@ class SpamReplay(SpamReplayReport):
     def truth(self) -> dict[str, int]:
         """Message key (of the redacted model text, as the API logs it) -> its corpus label."""
         texts = model_texts(self.messages)
-        return {spam_subject_key(t): int(y) for t, y in zip(texts, self.messages["label"], strict=True)}
+        return {message_key(t): int(y) for t, y in zip(texts, self.messages["label"], strict=True)}
 
     def setup(self) -> dict[str, Any]:
         return {"spam_target_fpr": self.settings.spam_target_fpr}
@@ -169,7 +170,7 @@ def _log(
     records = [
         PredictionRecord(
             id=new_prediction_id(),
-            model=NAME,  # type: ignore[arg-type]  # the store's ModelName lists the shipped kinds
+            model=NAME,
             model_version=str(policy.version),
             input={"text": text},
             output={"spam_probability": float(p), "is_spam": bool(f), "threshold": threshold},
@@ -207,4 +208,4 @@ class SpamReplaying:
     def truth_label(self, subject: dict[str, Any], answers: dict[str, int]) -> int | None:
         """The corpus label of a queued message as an annotator sees it (`SpamReplay.truth` keys)."""
         # The queue shows the logged text split at its first blank line; joined back it is the key.
-        return answers.get(spam_subject_key(f"{subject.get('subject', '')}\n\n{subject.get('body', '')}"))
+        return answers.get(message_key(f"{subject.get('subject', '')}\n\n{subject.get('body', '')}"))

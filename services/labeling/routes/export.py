@@ -7,9 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from closedloop.labeling import export_consensus
-from closedloop.store import ModelName
-from services.labeling.deps import Adjudicator, Db
-from services.labeling.routes.workspace import ModelFilter
+from services.labeling.deps import Adjudicator, Db, ModelFilter
 
 router = APIRouter(prefix="/label", tags=["labeling"], include_in_schema=False)
 HUMAN_SOURCES = ("annotation", "adjudication")
@@ -17,7 +15,7 @@ HumanOnly = Annotated[bool, Query(description="Only labels from annotators and a
 MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
-def _export(db: Db, model: ModelName | None, fmt: Literal["jsonl", "csv"], human_only: bool) -> Response:
+def _export(db: Db, model: str | None, fmt: Literal["jsonl", "csv"], human_only: bool) -> Response:
     # Read whole before answering: the store session closes with the request, and the label set is small.
     sources = HUMAN_SOURCES if human_only else None
     body = "".join(export_consensus(db, model=model, fmt=fmt, sources=sources))

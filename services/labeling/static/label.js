@@ -1,13 +1,14 @@
-// The keyboard-first labeling page: S/H spam/ham, 1-4 relevance, Space skip, U undo; auto-advance.
-// Everything from an item is written with textContent, never as HTML: a message body is data, not markup.
+// The keyboard-first labeling page: each kind's answer keys (drawn by the page from its labeling task),
+// Space skip, U undo; auto-advance. The page knows no kind: an item arrives with `shown`, its kind's view of
+// the subject, and every part of it is written with textContent, never as HTML (a message body is data).
 (() => {
   "use strict";
   const root = document.getElementById("workspace");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const model = root.dataset.model;
   const $ = (id) => document.getElementById(id);
-  const SPAM_KEYS = { s: 1, h: 0 };
-  const GRADES = { 1: "1 not relevant", 2: "2 marginal", 3: "3 relevant", 4: "4 highly relevant" };
+  // model kind -> its group of answer buttons (data-label, data-key, data-caption), rendered by the server
+  const answers = new Map([...root.querySelectorAll(".answers")].map((group) => [group.dataset.model, group]));
   let current = null;
   let busy = false;
 
@@ -36,8 +37,14 @@
     $("message").hidden = !text;
   }
 
+  function buttonsOf(item) {
+    const group = item && answers.get(item.model);
+    return group ? [...group.querySelectorAll("button[data-label]")] : [];
+  }
+
   function labelName(item, label) {
-    return item.task === "spam" ? (label === 1 ? "spam" : "ham") : GRADES[label] || String(label);
+    const button = buttonsOf(item).find((b) => Number(b.dataset.label) === label);
+    return button ? button.dataset.caption : String(label);
   }
 
   function predictionText(prediction) {
@@ -47,31 +54,40 @@
     return "saved · model: " + prediction.name + score;
   }
 
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  // The parts of a `shown` (see closedloop/kinds/tasks.py), in the order the adjudication page shows them.
+  function showSubject(shown) {
+    $("item-lead").textContent = shown.lead;
+    $("item-title").textContent = shown.title;
+    $("item-trail").textContent = shown.trail;
+    $("item-question").hidden = !(shown.lead || shown.title || shown.trail);
+    $("item-fields").replaceChildren(...shown.fields.flatMap(([caption, value]) => [element("dt", caption), element("dd", value)]));
+    $("item-fields").hidden = shown.fields.length === 0;
+    $("item-body").textContent = shown.body === null ? "" : shown.body;
+    $("item-body").hidden = shown.body === null;
+    $("item-history-caption").textContent = shown.history_caption;
+    $("item-history-list").replaceChildren(...shown.history.map((row) => element("li", row)));
+    $("item-history-empty").textContent = shown.history_empty;
+    $("item-history-empty").hidden = shown.history.length > 0;
+    $("item-history").hidden = !(shown.history_caption || shown.history.length);
+  }
+
   function show(item) {
     current = item;
     $("item").hidden = !item;
     $("empty").hidden = !!item;
+    for (const [kind, group] of answers) group.hidden = !item || kind !== item.model;
     if (!item) return;
-    $("item-kind").textContent = item.task === "spam" ? "Spam or ham?" : "Relevant recommendation?";
+    const group = answers.get(item.model);
+    $("item-kind").textContent = group ? group.dataset.question : item.task;
     $("item-id").textContent = "#" + item.id;
-    $("task-spam").hidden = item.task !== "spam";
-    $("task-relevance").hidden = item.task !== "relevance";
-    const s = item.subject;
-    if (item.task === "spam") {
-      $("spam-subject").textContent = s.subject || "(no subject)";
-      $("spam-sender").textContent = s.sender || "(unknown sender)";
-      $("spam-body").textContent = s.body || "";
-    } else {
-      $("movie-user").textContent = String(s.user_id);
-      $("movie-title").textContent = s.title || "movie " + s.item_id;
-      const list = $("movie-history");
-      list.replaceChildren(...(s.history || []).map((row) => {
-        const li = document.createElement("li");
-        li.textContent = (row.title || "movie " + row.item_id) + " — " + row.rating + " ★";
-        return li;
-      }));
-      $("movie-no-history").hidden = (s.history || []).length > 0;
-    }
+    showSubject(item.shown);
     root.dataset.itemId = String(item.id);
   }
 
@@ -126,9 +142,11 @@
     let handled = true;
     if (key === " " || key === "spacebar") act("skip");
     else if (key === "u") act("undo");
-    else if (current && current.task === "spam" && key in SPAM_KEYS) act("label", SPAM_KEYS[key]);
-    else if (current && current.task === "relevance" && ["1", "2", "3", "4"].includes(key)) act("label", Number(key));
-    else handled = false;
+    else {
+      const button = buttonsOf(current).find((b) => b.dataset.key === key);
+      if (button) act("label", Number(button.dataset.label));
+      else handled = false;
+    }
     if (handled) event.preventDefault();  // Space would scroll the page
   }
 

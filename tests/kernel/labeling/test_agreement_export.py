@@ -21,7 +21,7 @@ from closedloop.labeling import (
     submit_label,
 )
 from closedloop.store import upsert_consensus_label
-from tests.kernel.store.factories import logged, spam_prediction
+from tests.kernel.store.factories import RECSYS, logged, spam_prediction
 
 
 def labelled_history(session: Session, make_user: Callable[..., UserRecord]) -> None:
@@ -59,7 +59,7 @@ def test_agreement_summary(session: Session, make_user: Callable[..., UserRecord
 def test_export_jsonl_and_csv_with_provenance(session: Session, make_user: Callable[..., UserRecord]) -> None:
     labelled_history(session, make_user)
     upsert_consensus_label(
-        session, model="recsys", subject={"user_id": 1, "item_id": 2}, label=1, source="corpus"
+        session, kind=RECSYS, subject={"user_id": 1, "item_id": 2}, label=1, source="corpus"
     )
 
     lines = list(export_consensus(session, model="spam", fmt="jsonl"))

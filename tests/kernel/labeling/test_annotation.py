@@ -24,8 +24,8 @@ from closedloop.labeling import (
     submit_label,
     undo_last,
 )
-from closedloop.store import read_training_labels, spam_subject_key
-from tests.kernel.store.factories import logged, recsys_prediction, spam_prediction
+from closedloop.store import read_training_labels
+from tests.kernel.store.factories import RECSYS, SPAM, logged, recsys_prediction, spam_prediction
 
 POLICY = QueuePolicy(batch_size=50, random_share=0.0)
 
@@ -43,19 +43,19 @@ def test_agreement_writes_the_consensus_label_into_the_snapshot(
     [item_id] = queued_spam(session)
     ann, bob = make_user("ann"), make_user("bob")
     assert submit_label(session, item_id=item_id, user=ann, label=1).status == "waiting"
-    assert read_training_labels(session, model="spam").frame.empty  # one label is not consensus
+    assert read_training_labels(session, kind=SPAM).frame.empty  # one label is not consensus
 
     outcome = submit_label(session, item_id=item_id, user=bob, label=1)
     assert outcome.status == "agreed" and outcome.consensus is not None
     label = outcome.consensus
     assert (label.label, label.source, label.agreement) == (1, "annotation", 1.0)
-    assert label.subject_key == spam_subject_key("offer 0\n\nclick here")
+    assert label.subject_key == SPAM.subject_key({"text": "offer 0\n\nclick here"})
     provenance = label.provenance
     assert provenance["item_id"] == item_id and provenance["reason"] == "uncertainty"
     assert [(a["user"], a["label"]) for a in provenance["annotators"]] == [("ann", 1), ("bob", 1)]
     assert "adjudicator" not in provenance
 
-    frame = read_training_labels(session, model="spam").frame
+    frame = read_training_labels(session, kind=SPAM).frame
     assert frame[["text", "label", "source"]].values.tolist() == [["offer 0\n\nclick here", 1, "annotation"]]
     with pytest.raises(ItemUnavailable, match="both its labels"):
         submit_label(session, item_id=item_id, user=make_user("carol"), label=0)
@@ -66,7 +66,7 @@ def test_disagreement_goes_to_adjudication(session: Session, make_user: Callable
     ann, bob, judge = make_user("ann"), make_user("bob"), make_user("judge", "adjudicator")
     submit_label(session, item_id=item_id, user=ann, label=1)
     assert submit_label(session, item_id=item_id, user=bob, label=0).status == "disputed"
-    assert read_training_labels(session, model="spam").frame.empty
+    assert read_training_labels(session, kind=SPAM).frame.empty
 
     [disputed] = items_to_adjudicate(session, model="spam")
     assert disputed.item.id == item_id and disputed.item.status == "disputed"
@@ -79,7 +79,7 @@ def test_disagreement_goes_to_adjudication(session: Session, make_user: Callable
     assert label.provenance["adjudicator"]["user"] == "judge"
     assert len(label.provenance["annotators"]) == 2
     assert items_to_adjudicate(session) == []
-    assert read_training_labels(session, model="spam").frame["source"].tolist() == ["adjudication"]
+    assert read_training_labels(session, kind=SPAM).frame["source"].tolist() == ["adjudication"]
     with pytest.raises(ItemUnavailable, match="not awaiting"):
         adjudicate(session, item_id=item_id, user=judge, label=1)
 
@@ -103,14 +103,14 @@ def test_relevance_grades_become_binary_consensus(
     ann, bob = make_user("ann"), make_user("bob")
     item = next_item(session, user=ann, gold_rate=0)
     assert item is not None
-    with pytest.raises(InvalidItemLabel, match="1 to 4"):
+    with pytest.raises(InvalidItemLabel, match=r"takes 1 \(not relevant\), .* or 4 \(highly relevant\)"):
         submit_label(session, item_id=item.id, user=ann, label=0)
     submit_label(session, item_id=item.id, user=ann, label=3)
     outcome = submit_label(session, item_id=item.id, user=bob, label=4)  # both "relevant"
     assert outcome.status == "agreed" and outcome.consensus is not None
     assert outcome.consensus.label == 1
     assert [a["label"] for a in outcome.consensus.provenance["annotators"]] == [3, 4]  # raw grades kept
-    frame = read_training_labels(session, model="recsys").frame
+    frame = read_training_labels(session, kind=RECSYS).frame
     assert frame[["user_id", "item_id", "label"]].values.tolist() == [[7, 10, 1]]
 
 
@@ -159,7 +159,7 @@ def test_two_annotators_race_for_the_last_slot(
     with ThreadPoolExecutor(max_workers=len(racers)) as pool:
         results = sorted(pool.map(race, racers))
     assert results == ["agreed", "unavailable", "unavailable", "unavailable"]
-    frame = read_training_labels(session, model="spam").frame
+    frame = read_training_labels(session, kind=SPAM).frame
     assert len(frame) == 1 and frame["source"].tolist() == ["annotation"]
 
 

@@ -23,7 +23,7 @@ from closedloop.labeling import (
 )
 from closedloop.settings import Settings
 from closedloop.store import record_feedback, upsert_consensus_label
-from tests.kernel.store.factories import feedback, logged, recsys_prediction, spam_prediction
+from tests.kernel.store.factories import KINDS, SPAM, feedback, logged, recsys_prediction, spam_prediction
 
 NO_RANDOM = QueuePolicy(batch_size=50, random_share=0.0)
 
@@ -45,12 +45,14 @@ def constructed_spam(session: Session) -> dict[str, str]:
         "labelled": spam_prediction(subject="labelled", score=0.5),  # humans already labelled it
     }
     logged(session, *predictions.values())
-    record_feedback(session, event=feedback(predictions["reported"], kind="not_spam", actor="alice"))
-    record_feedback(session, event=feedback(predictions["fed"], kind="report_spam", actor="bob"))
+    record_feedback(
+        session, kinds=KINDS, event=feedback(predictions["reported"], kind="not_spam", actor="alice")
+    )
+    record_feedback(session, kinds=KINDS, event=feedback(predictions["fed"], kind="report_spam", actor="bob"))
     labelled = predictions["labelled"].input
     upsert_consensus_label(
         session,
-        model="spam",
+        kind=SPAM,
         subject={"text": labelled["text"], "subject": "labelled", "body": labelled["body"]},
         label=1,
         source="annotation",
@@ -139,7 +141,7 @@ def test_recsys_items_come_from_disputes_and_random_draws(
     session: Session, make_user: Callable[..., UserRecord]
 ) -> None:
     [prediction] = logged(session, recsys_prediction(user_id=7, items=(10, 20, 30)))
-    record_feedback(session, event=feedback(prediction, kind="dismiss", value=20))
+    record_feedback(session, kinds=KINDS, event=feedback(prediction, kind="dismiss", value=20))
 
     def describe(user_id: int, item_id: int) -> dict:
         return {"title": f"Movie {item_id}", "history": [{"item_id": 1, "title": "Movie 1", "rating": 5}]}

@@ -9,8 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from closedloop.kinds import ModelKind, kinds
 from closedloop.store import FeedbackIn, FeedbackKind, InteractionIn, PredictionRecord, log_predictions
 from closedloop.store.tables import Base
+
+# The registered kinds, as the store's callers hand them in: by name, and the two that ship.
+KINDS: dict[str, ModelKind] = {kind.name: kind for kind in kinds()}
+SPAM, RECSYS = KINDS["spam"], KINDS["recsys"]
 
 
 def spam_prediction(

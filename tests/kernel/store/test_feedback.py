@@ -15,14 +15,21 @@ from closedloop.store import (
     record_feedback_batch,
 )
 from closedloop.store.tables import FeedbackEvent
-from tests.kernel.store.factories import count_rows, feedback, logged, recsys_prediction, spam_prediction
+from tests.kernel.store.factories import (
+    KINDS,
+    count_rows,
+    feedback,
+    logged,
+    recsys_prediction,
+    spam_prediction,
+)
 
 
 def test_replay_returns_the_original_and_stores_nothing(session: Session) -> None:
     [prediction] = logged(session, spam_prediction())
     event = feedback(prediction, kind="report_spam")
-    first, created = record_feedback(session, event=event)
-    again, created_again = record_feedback(session, event=event)
+    first, created = record_feedback(session, kinds=KINDS, event=event)
+    again, created_again = record_feedback(session, kinds=KINDS, event=event)
     assert (created, created_again) == (True, False)
     assert again == first
     assert first.received_at.tzinfo is not None
@@ -31,20 +38,25 @@ def test_replay_returns_the_original_and_stores_nothing(session: Session) -> Non
 
 def test_conflicting_replay_is_refused(session: Session) -> None:
     [prediction] = logged(session, spam_prediction())
-    first, _ = record_feedback(session, event=feedback(prediction, kind="report_spam", event_id="ev-1"))
+    first, _ = record_feedback(
+        session, kinds=KINDS, event=feedback(prediction, kind="report_spam", event_id="ev-1")
+    )
     with pytest.raises(IdempotencyConflict) as raised:
-        record_feedback(session, event=feedback(prediction, kind="not_spam", event_id="ev-1"))
+        record_feedback(session, kinds=KINDS, event=feedback(prediction, kind="not_spam", event_id="ev-1"))
     assert raised.value.original_id == first.id
     assert count_rows(session, FeedbackEvent) == 1
     assert (
-        record_feedback(session, event=feedback(prediction, kind="report_spam", event_id="ev-1"))[0] == first
+        record_feedback(
+            session, kinds=KINDS, event=feedback(prediction, kind="report_spam", event_id="ev-1")
+        )[0]
+        == first
     )
 
 
 def test_unknown_prediction_stores_nothing(session: Session) -> None:
     [prediction] = logged(session, spam_prediction())
     with pytest.raises(PredictionNotFound):
-        record_feedback(session, event=feedback(prediction, prediction_id="missing"))
+        record_feedback(session, kinds=KINDS, event=feedback(prediction, prediction_id="missing"))
     assert count_rows(session, FeedbackEvent) == 0
 
 
@@ -64,7 +76,7 @@ def test_feedback_that_does_not_fit_is_invalid(
 ) -> None:
     [prediction] = logged(session, spam_prediction() if model == "spam" else recsys_prediction())
     with pytest.raises(InvalidFeedback, match=message):
-        record_feedback(session, event=feedback(prediction, kind=kind, value=value))  # type: ignore[arg-type]
+        record_feedback(session, kinds=KINDS, event=feedback(prediction, kind=kind, value=value))  # type: ignore[arg-type]
     assert count_rows(session, FeedbackEvent) == 0
 
 
@@ -73,6 +85,7 @@ def test_recsys_feedback_and_backdated_time_are_kept(session: Session) -> None:
     when = datetime.now(UTC) - timedelta(days=3)
     rating, _ = record_feedback(
         session,
+        kinds=KINDS,
         event=feedback(prediction, kind="rating", value={"item_id": 20, "rating": 4}, received_at=when),
     )
     assert rating.value == {"item_id": 20, "rating": 4}
@@ -83,11 +96,15 @@ def test_batch_is_all_or_nothing(session: Session) -> None:
     [prediction] = logged(session, spam_prediction())
     good = feedback(prediction)
     with pytest.raises(PredictionNotFound):
-        record_feedback_batch(session, events=[good, feedback(prediction, prediction_id="missing")])
+        record_feedback_batch(
+            session, kinds=KINDS, events=[good, feedback(prediction, prediction_id="missing")]
+        )
     assert count_rows(session, FeedbackEvent) == 0
 
     replay = feedback(prediction, event_id=good.event_id)
-    results = record_feedback_batch(session, events=[good, feedback(prediction, actor="bob"), replay])
+    results = record_feedback_batch(
+        session, kinds=KINDS, events=[good, feedback(prediction, actor="bob"), replay]
+    )
     assert [created for _, created in results] == [True, True, False]
     assert results[2][0] == results[0][0]
     assert results[0][0].id < results[1][0].id
@@ -101,5 +118,5 @@ def test_batch_with_conflicting_duplicate_stores_nothing(session: Session) -> No
         feedback(prediction, event_id="x", kind="not_spam"),
     ]
     with pytest.raises(IdempotencyConflict, match="same batch"):
-        record_feedback_batch(session, events=events)
+        record_feedback_batch(session, kinds=KINDS, events=events)
     assert count_rows(session, FeedbackEvent) == 0

@@ -20,7 +20,7 @@ from closedloop.store import (
     session_factory,
 )
 from closedloop.store.tables import FeedbackEvent
-from tests.kernel.store.factories import count_rows, feedback, logged, spam_prediction
+from tests.kernel.store.factories import KINDS, count_rows, feedback, logged, spam_prediction
 
 WRITERS = 8
 PROCESSES = 3
@@ -35,7 +35,7 @@ def _record_all(
     def write(event: FeedbackIn) -> tuple[FeedbackRecord, bool]:
         with sessions() as session:
             start.wait()
-            return record_feedback(session, event=event)
+            return record_feedback(session, kinds=KINDS, event=event)
 
     with ThreadPoolExecutor(max_workers=len(events)) as pool:
         return list(pool.map(write, events))
@@ -65,7 +65,7 @@ def _record_in_process(url: str, event_json: str, start: Barrier, results: Queue
         with session_factory(engine)() as session:
             event = FeedbackIn.model_validate_json(event_json)
             start.wait(timeout=60)  # all processes are up: replay at the same instant
-            record, created = record_feedback(session, event=event)
+            record, created = record_feedback(session, kinds=KINDS, event=event)
             results.put((record.id, created))
     finally:
         engine.dispose()

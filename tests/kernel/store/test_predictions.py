@@ -15,7 +15,14 @@ from closedloop.store import (
     record_feedback,
 )
 from closedloop.store.tables import Prediction
-from tests.kernel.store.factories import count_rows, feedback, logged, recsys_prediction, spam_prediction
+from tests.kernel.store.factories import (
+    KINDS,
+    count_rows,
+    feedback,
+    logged,
+    recsys_prediction,
+    spam_prediction,
+)
 
 
 def test_logged_predictions_read_back_intact(session: Session) -> None:
@@ -42,8 +49,8 @@ def test_recent_predictions_carry_latest_feedback(session: Session) -> None:
         spam_prediction(created_at=now),
     )
     logged(session, recsys_prediction(created_at=now))
-    record_feedback(session, event=feedback(new, kind="report_spam"))
-    record_feedback(session, event=feedback(new, kind="not_spam", actor="bob"))
+    record_feedback(session, kinds=KINDS, event=feedback(new, kind="report_spam"))
+    record_feedback(session, kinds=KINDS, event=feedback(new, kind="not_spam", actor="bob"))
 
     frame = recent_predictions(session, model="spam", limit=10)
     assert frame["prediction_id"].tolist() == [quiet.id, new.id, old.id]  # newest first, spam only

@@ -16,7 +16,14 @@ from closedloop.store import (
     record_interactions,
 )
 from models.recsys.signals import is_positive
-from tests.kernel.store.factories import feedback, interaction, logged, recsys_prediction, spam_prediction
+from tests.kernel.store.factories import (
+    KINDS,
+    feedback,
+    interaction,
+    logged,
+    recsys_prediction,
+    spam_prediction,
+)
 
 
 def test_clicks_and_three_stars_up_are_positive_low_stars_and_dismissals_negative() -> None:
@@ -45,15 +52,15 @@ def test_every_reaction_on_a_list_is_read_since_the_lists_time(session: Session)
         recsys_prediction(items=(10, 20, 30), created_at=now),
     )
     [spam] = logged(session, spam_prediction(created_at=now))
-    record_feedback(session, event=feedback(old))
-    record_feedback(session, event=feedback(spam))
+    record_feedback(session, kinds=KINDS, event=feedback(old))
+    record_feedback(session, kinds=KINDS, event=feedback(spam))
     for kind, value in [
         ("rating", {"item_id": 20, "rating": 5}),
         ("rating", {"item_id": 10, "rating": 1}),
         ("click", 30),
         ("dismiss", 10),
     ]:
-        record_feedback(session, event=feedback(new, kind=kind, value=value))  # type: ignore[arg-type]
+        record_feedback(session, kinds=KINDS, event=feedback(new, kind=kind, value=value))  # type: ignore[arg-type]
 
     frame = read_reactions(session, since=now - timedelta(hours=1))
     assert list(frame.columns) == REACTION_COLUMNS
@@ -76,7 +83,7 @@ def test_interactions_that_name_a_list_are_reactions_beside_its_feedback(session
         recsys_prediction(items=(40, 50), created_at=now),
     )
     [spam] = logged(session, spam_prediction(created_at=now))
-    record_feedback(session, event=feedback(new, kind="click", value=30))
+    record_feedback(session, kinds=KINDS, event=feedback(new, kind="click", value=30))
     record_interactions(
         session,
         events=[

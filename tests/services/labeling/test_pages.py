@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from closedloop.labeling import list_users
 from closedloop.store import Store, read_training_labels, upsert_consensus_label
+from tests.kernel.store.factories import SPAM
 from tests.services.labeling.conftest import (
     HOSTILE_BODY,
     MESSAGES,
@@ -65,7 +66,7 @@ def test_adjudicator_decision_becomes_the_consensus_label(login: Login, store: S
     )
     assert "No disputed items" in carol.get(decided.headers["location"]).text
     with store.session() as session:
-        frame = read_training_labels(session, model="spam").frame
+        frame = read_training_labels(session, kind=SPAM).frame
     row = frame[frame["subject"] == DISPUTED].iloc[0]
     assert (row["label"], row["source"], row["body"]) == (1, "adjudication", HOSTILE_BODY)
     again = carol.post(f"/label/adjudicate/{item_id}", data={"label": "0", "csrf_token": csrf_of(carol)})
@@ -134,7 +135,7 @@ def test_export_with_provenance(login: Login, store: Store, queued: int) -> None
     carol = dispute_the_third(login)
     with store.session() as session:
         upsert_consensus_label(
-            session, model="spam", subject={"text": "from a user report"}, label=1, source="user_feedback"
+            session, kind=SPAM, subject={"text": "from a user report"}, label=1, source="user_feedback"
         )
     lines = carol.get("/label/export.jsonl?model=spam&human_only=true")
     assert lines.headers["content-type"] == "application/x-ndjson"

@@ -12,7 +12,7 @@ from closedloop.labeling import QueuePolicy, create_user, refill_queue
 from closedloop.settings import Settings
 from closedloop.store import open_store, read_training_labels
 from services.api import create_app
-from tests.kernel.store.factories import logged, spam_prediction
+from tests.kernel.store.factories import SPAM, logged, spam_prediction
 from tests.postgres import create_pg_database, drop_pg_database
 from tests.services.labeling.conftest import MESSAGES, PASSWORD, USERS, csrf_of, log_in
 
@@ -63,7 +63,7 @@ def test_a_full_round_on_postgres(pg_settings: Settings) -> None:
     store = open_store(pg_settings.store_url)
     try:
         with store.session() as session:
-            frame = read_training_labels(session, model="spam").frame
+            frame = read_training_labels(session, kind=SPAM).frame
     finally:
         store.close()
     assert sorted(frame["source"]) == ["adjudication", "annotation", "annotation"]

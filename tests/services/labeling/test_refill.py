@@ -44,9 +44,16 @@ def test_movie_items_show_title_and_history(
     assert item["subject"]["title"] == f"Movie {item['subject']['item_id']}"
     history = item["subject"]["history"]
     assert 0 < len(history) <= 10 and all(row["title"].startswith("Movie ") for row in history)
+    shown = item["shown"]
+    assert (shown["lead"], shown["title"], shown["trail"]) == (
+        "Would user 1 find",
+        item["subject"]["title"],
+        "relevant?",
+    )
+    assert len(shown["history"]) == len(history) and shown["history"][0].startswith(history[0]["title"])
     headers = {"X-CSRF-Token": csrf_of(alice)}
     path = f"/label/api/items/{item['id']}/label"
     wrong = alice.post(path, json={"label": 0}, headers=headers)
-    assert wrong.status_code == 422 and "relevance grade from 1 to 4" in wrong.json()["detail"]
+    assert wrong.status_code == 422 and "1 (not relevant)" in wrong.json()["detail"]
     saved = alice.post(path, json={"label": 3}, headers=headers).json()
     assert saved["prediction"]["name"] == "recommended"

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from closedloop.settings import Settings
 from closedloop.store import Store, read_training_labels
 from services.api import create_app
+from tests.kernel.store.factories import SPAM
 from tests.services.labeling.conftest import HOSTILE_BODY, MESSAGES, PASSWORD, Login, csrf_of, log_in
 
 
@@ -24,12 +25,15 @@ def test_items_are_blind_and_come_most_uncertain_first(login: Login, queued: int
     first = alice.get("/label/api/next").json()
     assert first["queue_depth"] == queued == 3
     item = first["item"]
-    assert set(item) == {"id", "model", "task", "subject"}  # no reason (gold!), no prediction, no status
+    assert set(item) == {"id", "model", "task", "subject", "shown"}  # no reason (gold!), no prediction
     assert item["subject"] == {
         "subject": MESSAGES[0][0],
         "sender": "deals.example.biz",
         "body": MESSAGES[0][1],
     }
+    # how the page shows it: the kind's view, as text
+    assert item["shown"]["fields"] == [["Subject", MESSAGES[0][0]], ["From", "deals.example.biz"]]
+    assert item["shown"]["body"] == MESSAGES[0][1] and item["shown"]["title"] == ""
     revealed = answer(alice, item["id"], 1)
     assert revealed["prediction"] == {"label": 1, "name": "spam", "score": MESSAGES[0][2]}
     assert alice.get("/label/api/next").json()["item"]["subject"]["subject"] == MESSAGES[1][0]
@@ -58,7 +62,7 @@ def test_two_annotators_agree_or_dispute_without_seeing_each_other(
             assert "alice" not in str(reply) and "bob" not in str(reply) and "status" not in reply
         assert client.get("/label/api/next").json()["item"] is None  # nobody gets an item twice
     with store.session() as session:
-        labels = read_training_labels(session, model="spam").frame
+        labels = read_training_labels(session, kind=SPAM).frame
     assert sorted(zip(labels["subject"], labels["label"], strict=True)) == [
         (MESSAGES[0][0], 1),
         (MESSAGES[1][0], 0),
@@ -113,4 +117,5 @@ def test_hostile_body_travels_as_data(login: Login, queued: int) -> None:
         answer(alice, alice.get("/label/api/next").json()["item"]["id"], 1)
     response = alice.get("/label/api/next")
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["item"]["subject"]["body"] == HOSTILE_BODY  # rendered with textContent by label.js
+    item = response.json()["item"]
+    assert item["subject"]["body"] == item["shown"]["body"] == HOSTILE_BODY  # label.js writes textContent

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from closedloop.datasets.recsys import base_ratings
-from closedloop.labeling.candidates import Describe
+from closedloop.kinds.contract import Describe
+from closedloop.kinds.recsys.config import NAME
 from closedloop.settings import Settings
 from closedloop.store import user_history
 
@@ -25,7 +26,7 @@ HISTORY = 10  # most recent answers shown beside an item
 def movielens_describer(
     settings: Settings, *, sessions: Callable[[], Session], history: int = HISTORY
 ) -> Describe:
-    """A `describe(user_id, item_id)` for `refill_queue(model="recsys")`: {"title", "history": the user's
+    """A `describe(user_id, item_id)` for the recommender's labeling items: {"title", "history": the user's
     `history` newest known answers, newest first, as {"item_id", "title", "kind", "rating"}}; `rating` holds
     the stars of a rating and is None for a view, click or dismiss.
 
@@ -46,7 +47,7 @@ def movielens_describer(
 
     def describe(user_id: int, item_id: int) -> dict[str, Any]:
         with sessions() as session:
-            logged = user_history(session, model="recsys", user_id=user_id)  # oldest first
+            logged = user_history(session, model=NAME, user_id=user_id)  # oldest first
         since = [_answer(titles, item, kind, value) for item, kind, value in logged[::-1][:history]]
         return {"title": titles.get(item_id), "history": (since + known.get(user_id, []))[:history]}
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from closedloop import corpora
 from closedloop.kinds.recsys.corpus import MOVIELENS
-from closedloop.labeling import movielens_describer
+from closedloop.kinds.recsys.describer import movielens_describer
 from closedloop.settings import Settings
 from closedloop.store import record_interactions
 from tests.factories import grouplens_zip
