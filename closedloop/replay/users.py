@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from closedloop.store import POSITIVE_STARS
+from closedloop.kinds.recsys.reactions import POSITIVE_STARS
 from closedloop.store.derivation import SPAM_VOTES
 
 

@@ -5,6 +5,7 @@ session to the functions below. Write functions commit before they return; none 
 """
 
 from closedloop.store.access import Store, open_store
+from closedloop.store.answers import ANSWER_COLUMNS, read_answers
 from closedloop.store.audit import alias_history, record_alias_move
 from closedloop.store.consensus import upsert_consensus_label
 from closedloop.store.derivation import Derivation, DisputedSubject, Trust, derive_feedback_labels
@@ -38,7 +39,6 @@ from closedloop.store.predictions import (
     recent_predictions,
     shadow_predictions,
 )
-from closedloop.store.reactions import POSITIVE_STARS, REACTION_COLUMNS, Reaction, reaction, read_reactions
 from closedloop.store.records import (
     KINDS_BY_MODEL,
     SOURCE_RANK,
@@ -62,9 +62,8 @@ from closedloop.store.snapshots import (
 from closedloop.store.subjects import recsys_subject_key, spam_subject_key
 
 __all__ = [
+    "ANSWER_COLUMNS",
     "KINDS_BY_MODEL",
-    "POSITIVE_STARS",
-    "REACTION_COLUMNS",
     "SOURCE_RANK",
     "Alias",
     "AliasMove",
@@ -88,7 +87,6 @@ __all__ = [
     "ModelName",
     "PredictionNotFound",
     "PredictionRecord",
-    "Reaction",
     "Store",
     "StoreError",
     "Trust",
@@ -105,9 +103,8 @@ __all__ = [
     "make_engine",
     "migrate",
     "open_store",
-    "reaction",
+    "read_answers",
     "read_interactions",
-    "read_reactions",
     "read_training_labels",
     "recent_predictions",
     "record_alias_move",
