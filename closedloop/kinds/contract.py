@@ -11,14 +11,16 @@ feedback kinds, label values, floors, the labeling task) or through the methods 
 on a kind's name elsewhere.
 
 Methods fall in groups; each group names the part of the platform that calls it. Optional capabilities
-(`monitor`, `replay`, `interactions`, a shadow-scored challenger) have defaults that say "not supported".
+(`monitor`, `live_quality`, `curve`, `replay`, `interactions`, a shadow-scored challenger) have defaults
+that say "not supported".
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +148,71 @@ class Monitored:
     current: pd.DataFrame
     description: str
     quality: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One live-quality figure on the dashboard: its key among a family's figures, its caption, and how many
+    digits it is shown with."""
+
+    key: str
+    caption: str
+    digits: int = 3
+
+
+@dataclass(frozen=True)
+class QualityFamily:
+    """How a kind's live quality is counted and shown: additive `counts` per time bucket (summing them over
+    any set of buckets is meaningful), the `figures` that `compute` makes of summed counts (in `counts`
+    order; None where undefined), what an answered prediction is called, and a note on how it is judged."""
+
+    counts: tuple[str, ...]
+    figures: tuple[Figure, ...]
+    compute: Callable[[Sequence[float]], Mapping[str, float | None]]
+    answered: str  # the caption of how many predictions got an answer ("labeled by feedback")
+    note: str
+
+
+@dataclass(frozen=True)
+class LiveQuality:
+    """A kind's live quality over a time window: its `family`, the counts per bucket (bucket -> one value
+    per `family.counts`) and how many predictions in the window got an answer from reality."""
+
+    family: QualityFamily
+    buckets: dict[int, tuple[float, ...]]
+    answered: int
+
+
+class CurvePool(ABC):
+    """What every point of a kind's learning curve trains from: the pool of training rows that sizes are
+    drawn from and the fixed holdout each size is scored on, with one `estimator`. Points train in worker
+    processes, so a pool pickles (plain data, no open connections)."""
+
+    estimator: str  # the candidate every point trains
+
+    @property
+    @abstractmethod
+    def n_max(self) -> int:
+        """The whole pool: the largest size."""
+
+    @property
+    @abstractmethod
+    def n_min(self) -> int:
+        """The smallest size that still trains and scores."""
+
+    @abstractmethod
+    def score(self, size: int, seed: int) -> float:
+        """Holdout score of `estimator` fitted on `size` rows of the pool drawn with `seed`."""
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A kind's learning curve: its holdout `metric`, the `estimators` it can train (the first by default),
+    and `pool(settings, estimator)`, the training pool and fixed holdout as retraining cuts them."""
+
+    metric: str
+    estimators: tuple[str, ...]
+    pool: Callable[[Settings, str], CurvePool]
 
 
 class ModelKind(ABC):
@@ -277,7 +344,33 @@ class ModelKind(ABC):
     def monitor(
         self, settings: Settings, store: Store, champion: Any, predictions: pd.DataFrame
     ) -> Monitored | None:
-        """Reference and current frames for the drift report, and live quality; None: not monitored."""
+        """Reference and current frames for the drift report, and live quality; None: not monitored.
+
+        `champion` is `closedloop.monitoring.champion.Champion` (version, training watermark, loaded model);
+        `predictions` the window's `recent_predictions` rows served by it, newest first.
+        """
+        return None
+
+    @property
+    def monitored(self) -> bool:
+        """Whether the kind describes its traffic for drift monitoring: true when it implements `monitor`
+        (monitoring then skips loading a champion for a kind that would hand nothing back)."""
+        return type(self).monitor is not ModelKind.monitor
+
+    # --- dashboard (services/dashboard) -----------------------------------------------------------------
+
+    def live_quality(
+        self, session: Session, *, since: datetime, width: int, served: Mapping[int, int]
+    ) -> LiveQuality | None:
+        """Live quality of the predictions served since `since`, per bucket of `width` seconds (bucket:
+        epoch seconds // width), from what reality said about them; `served` holds the predictions per
+        bucket. None: the kind measures no live quality (the dashboard says so)."""
+        return None
+
+    # --- learning curve (flows/learning_curve.py) -----------------------------------------------------
+
+    def curve(self) -> Curve | None:
+        """How the kind's learning curve is drawn (metric, estimators, training pool); None: it has none."""
         return None
 
     # --- replay and benchmarks (entry points) -------------------------------------------------------------
