@@ -28,7 +28,8 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from closedloop import tracking
 from closedloop.kinds import kind
-from closedloop.kinds.contract import Curve, CurvePool, ModelKind
+from closedloop.kinds.contract import ModelKind
+from closedloop.kinds.curves import Curve, CurvePool
 from closedloop.settings import Settings, get_settings
 from models.curves import PowerFit, log_spaced_sizes, seeds_per_size, summarize_curve
 

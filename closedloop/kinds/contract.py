@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from closedloop.gate import Floor
+from closedloop.kinds.curves import Curve
+from closedloop.kinds.quality import LiveQuality
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -148,71 +150,6 @@ class Monitored:
     current: pd.DataFrame
     description: str
     quality: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One live-quality figure on the dashboard: its key among a family's figures, its caption, and how many
-    digits it is shown with."""
-
-    key: str
-    caption: str
-    digits: int = 3
-
-
-@dataclass(frozen=True)
-class QualityFamily:
-    """How a kind's live quality is counted and shown: additive `counts` per time bucket (summing them over
-    any set of buckets is meaningful), the `figures` that `compute` makes of summed counts (in `counts`
-    order; None where undefined), what an answered prediction is called, and a note on how it is judged."""
-
-    counts: tuple[str, ...]
-    figures: tuple[Figure, ...]
-    compute: Callable[[Sequence[float]], Mapping[str, float | None]]
-    answered: str  # the caption of how many predictions got an answer ("labeled by feedback")
-    note: str
-
-
-@dataclass(frozen=True)
-class LiveQuality:
-    """A kind's live quality over a time window: its `family`, the counts per bucket (bucket -> one value
-    per `family.counts`) and how many predictions in the window got an answer from reality."""
-
-    family: QualityFamily
-    buckets: dict[int, tuple[float, ...]]
-    answered: int
-
-
-class CurvePool(ABC):
-    """What every point of a kind's learning curve trains from: the pool of training rows that sizes are
-    drawn from and the fixed holdout each size is scored on, with one `estimator`. Points train in worker
-    processes, so a pool pickles (plain data, no open connections)."""
-
-    estimator: str  # the candidate every point trains
-
-    @property
-    @abstractmethod
-    def n_max(self) -> int:
-        """The whole pool: the largest size."""
-
-    @property
-    @abstractmethod
-    def n_min(self) -> int:
-        """The smallest size that still trains and scores."""
-
-    @abstractmethod
-    def score(self, size: int, seed: int) -> float:
-        """Holdout score of `estimator` fitted on `size` rows of the pool drawn with `seed`."""
-
-
-@dataclass(frozen=True)
-class Curve:
-    """A kind's learning curve: its holdout `metric`, the `estimators` it can train (the first by default),
-    and `pool(settings, estimator)`, the training pool and fixed holdout as retraining cuts them."""
-
-    metric: str
-    estimators: tuple[str, ...]
-    pool: Callable[[Settings, str], CurvePool]
 
 
 class ModelKind(ABC):

@@ -1,7 +1,7 @@
 """Live-quality figures that any kind may share: JSON-safe numbers, and the confusion-count family of a
 binary classifier (counts tp, fp, fn, tn per time bucket; F1, precision, recall and FPR of their sums).
 
-A kind hands the dashboard its `QualityFamily` (`closedloop.kinds.contract`); a classifier reuses
+A kind hands the dashboard its `QualityFamily` (`closedloop.kinds.quality`); a classifier reuses
 `confusion_family` with its own words for what an answer is, a ranking kind defines its own.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from closedloop.kinds.contract import Figure, QualityFamily
+from closedloop.kinds.quality import Figure, QualityFamily
 
 CONFUSION_COUNTS = ("tp", "fp", "fn", "tn")
 CONFUSION_FIGURES = (

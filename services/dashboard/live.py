@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from closedloop.kinds.contract import LiveQuality, ModelKind
+from closedloop.kinds.contract import ModelKind
+from closedloop.kinds.quality import LiveQuality
 from closedloop.store import AliasMove
 from services.dashboard import queries
 from services.dashboard.timeseries import Window, choose_window, rolling, series, times, total

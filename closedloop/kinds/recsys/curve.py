@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from closedloop import corpora
-from closedloop.kinds.contract import Curve, CurvePool
+from closedloop.kinds.curves import Curve, CurvePool
 from models.curves import recsys_point
 from models.recsys.evaluate import K
 from models.recsys.splits import RatingSplit, split_ratings

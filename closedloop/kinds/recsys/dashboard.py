@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from closedloop.kinds.contract import Figure, LiveQuality, QualityFamily
+from closedloop.kinds.quality import Figure, LiveQuality, QualityFamily
 from closedloop.kinds.recsys.config import NAME
 from closedloop.kinds.recsys.reactions import POSITIVE_STARS, reactions
 from closedloop.store import read_answers

@@ -10,7 +10,7 @@ import numpy as np
 
 from closedloop import corpora
 from closedloop.datasets.spam import fixed_holdout
-from closedloop.kinds.contract import Curve, CurvePool
+from closedloop.kinds.curves import Curve, CurvePool
 from closedloop.kinds.spam.config import CONFIG
 from models.curves import spam_point
 from models.spam.corpus import message_texts

@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from closedloop.kinds.contract import LiveQuality
+from closedloop.kinds.quality import LiveQuality
 from closedloop.kinds.spam.config import FEEDBACK_VOTES, NAME
 from closedloop.monitoring.figures import confusion_family
 from closedloop.store import read_answers
