@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from closedloop.kinds.quality import Figure, LiveQuality, QualityFamily
+from closedloop.kinds.quality import Figure, LiveQuality, QualityFamily, time_buckets
 from closedloop.kinds.recsys.config import NAME
 from closedloop.kinds.recsys.reactions import POSITIVE_STARS, reactions
 from closedloop.store import read_answers
@@ -50,7 +50,7 @@ class RecsysDashboard:
         lists = answers.drop_duplicates("prediction_id").set_index("prediction_id")
         items = lists["output"].map(lambda output: list(output.get("items", [])))
         outcomes = list_outcomes(items, reactions(answers))
-        bucket = lists["served_at"].map(lambda at: int(at.timestamp()) // width)
+        bucket = time_buckets(lists["served_at"], width)
         per_bucket = outcomes.groupby(bucket).sum()
         buckets: dict[int, tuple[float, ...]] = {}
         for b, n in served.items():

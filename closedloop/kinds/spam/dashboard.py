@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from closedloop.kinds.quality import LiveQuality
+from closedloop.kinds.quality import LiveQuality, time_buckets
 from closedloop.kinds.spam.config import FEEDBACK_VOTES, NAME
 from closedloop.monitoring.figures import confusion_family
 from closedloop.store import read_answers
@@ -30,10 +30,10 @@ class SpamDashboard:
         label = latest["kind"].map(FEEDBACK_VOTES)
         latest = latest[label.notna()]
         spam = label[label.notna()].astype(bool)
-        said = latest["output"].map(lambda output: bool(output["is_spam"]))
+        said = pd.Series([bool(output["is_spam"]) for output in latest["output"]], index=latest.index)
         frame = pd.DataFrame(
             {
-                "bucket": latest["served_at"].map(lambda at: int(at.timestamp()) // width),
+                "bucket": time_buckets(latest["served_at"], width),
                 "tp": spam & said,
                 "fp": ~spam & said,
                 "fn": spam & ~said,
