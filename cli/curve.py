@@ -73,7 +73,10 @@ def learning_curve(
             help="Train more seeds at the small, noisy sizes (round(seeds·√(n_max/n))); slower.",
         ),
     ] = False,
-    spam_model: Annotated[str, typer.Option(help="Spam model: baseline (fast) or torch.")] = "baseline",
+    estimator: Annotated[
+        str | None,
+        typer.Option(help="The model every point trains (default: the kind's first, the fast one)."),
+    ] = None,
     processes: Annotated[
         bool, typer.Option("--processes/--threads", help="Train points in processes (parallel on CPU).")
     ] = True,
@@ -90,7 +93,7 @@ def learning_curve(
         n_sizes=sizes,
         min_seeds=seeds,
         scale_seeds=scale_seeds,
-        spam_model=spam_model,
+        estimator=estimator,
     )
     if as_json:
         emit_json(curve)

@@ -77,9 +77,7 @@ def export(
     count = 0
     try:
         with store_session() as session:
-            for line in export_consensus(
-                session, model=model, fmt=fmt.value, sources=sources
-            ):
+            for line in export_consensus(session, model=model, fmt=fmt.value, sources=sources):
                 target.write(line)
                 count += 1
     finally:

@@ -1,10 +1,11 @@
 """The learning-curve flow: what is each extra 1,000 labels worth?
 
-Train on log-spaced sizes of the training data (several seeds each, optionally more at the small sizes; all
-points as parallel tasks), score every model on the fixed holdout, fit power-law and log curves, and write the
-curve where people look:
+Train on log-spaced sizes of a kind's training pool (several seeds each, optionally more at the small
+sizes; all points as parallel tasks), score every model on the kind's fixed holdout, fit power-law and log
+curves, and write the curve where people look:
 HOME/reports/learning-curve/{model}.json (+ .png plot, + Evidently .html) and an MLflow run in the
-"learning-curve" experiment.
+"learning-curve" experiment. What the pool, the holdout and one point's training are is the kind's
+(`ModelKind.curve`); a kind without one is told so (`NoLearningCurve`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import logging
 import time
 import warnings
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,46 +27,19 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from closedloop import tracking
-from closedloop.datasets.spam import fixed_holdout
-from closedloop.kinds.recsys.corpus import load_movielens
-from closedloop.kinds.spam.corpus import load_spam
+from closedloop.kinds import kind
+from closedloop.kinds.contract import ModelKind
+from closedloop.kinds.curves import Curve, CurvePool
 from closedloop.settings import Settings, get_settings
-from models.curves import (
-    PowerFit,
-    log_spaced_sizes,
-    recsys_point,
-    seeds_per_size,
-    spam_point,
-    summarize_curve,
-)
-from models.recsys.splits import RatingSplit, split_ratings
-from models.spam.corpus import message_texts
+from models.curves import PowerFit, log_spaced_sizes, seeds_per_size, summarize_curve
 
 log = logging.getLogger(__name__)
 
-MODELS = {"spam": "f1", "recsys": "ndcg@10"}
 EXPERIMENT = "learning-curve"
-# Smallest subset per corpus: 150 messages still leave 30 (≈9 spam) to choose a threshold on; the recsys
-# floor is a share of the interactions, and never below one per user (see `subsample_interactions`).
-SPAM_MIN_SIZE = 150
-RECSYS_MIN_SHARE = 1 / 32
 
 
-@dataclass(frozen=True)
-class CurveData:
-    """What every point trains from: the spam base + holdout, or the recommender's fixed split."""
-
-    model: str
-    texts: list[str] | None = None
-    labels: np.ndarray | None = None
-    holdout_texts: list[str] | None = None
-    holdout_labels: np.ndarray | None = None
-    split: RatingSplit | None = None
-    catalogue: np.ndarray | None = None
-
-    @property
-    def n_max(self) -> int:
-        return len(self.labels) if self.labels is not None else len(self.split.train)  # type: ignore[union-attr]
+class NoLearningCurve(LookupError):
+    """The kind defines no learning curve (its `curve` hook hands nothing back)."""
 
 
 def curve_dir(settings: Settings) -> Path:
@@ -74,52 +47,30 @@ def curve_dir(settings: Settings) -> Path:
     return settings.home / "reports" / "learning-curve"
 
 
-def load_curve_data(model: str, settings: Settings) -> CurveData:
-    """The training pool and the fixed holdout, exactly as retraining cuts them (same seed, same split)."""
-    if model == "spam":
-        base, holdout = fixed_holdout(load_spam(settings), settings)
-        return CurveData(
-            model=model,
-            texts=message_texts(base),
-            labels=base["label"].to_numpy(dtype=np.int64),
-            holdout_texts=message_texts(holdout),
-            holdout_labels=holdout["label"].to_numpy(dtype=np.int64),
+def kind_curve(found: ModelKind) -> Curve:
+    """`found`'s learning curve; raises `NoLearningCurve`, saying so, for a kind without one."""
+    curve = found.curve()
+    if curve is None:
+        raise NoLearningCurve(
+            f"{found.name} has no learning curve: the {found.config.title} kind defines no training pool "
+            "and holdout to draw sizes from (its `curve` hook hands nothing back)"
         )
-    movielens = load_movielens(settings)
-    split = split_ratings(movielens.ratings, seed=settings.seed)
-    catalogue = np.union1d(movielens.items["item_id"].to_numpy(), movielens.ratings["item_id"].to_numpy())
-    return CurveData(model=model, split=split, catalogue=catalogue)
+    return curve
 
 
-def default_sizes(data: CurveData, count: int) -> list[int]:
-    """`count` log-spaced sizes from the corpus's floor up to the whole training pool."""
-    if data.model == "spam":
-        n_min = min(SPAM_MIN_SIZE, data.n_max // 4)
-    else:
-        assert data.split is not None
-        n_users = int(data.split.train["user_id"].nunique())
-        n_min = max(n_users, round(data.n_max * RECSYS_MIN_SHARE))
-    return log_spaced_sizes(data.n_max, n_min=n_min, count=count)
+def default_sizes(pool: CurvePool, count: int) -> list[int]:
+    """`count` log-spaced sizes from the pool's floor up to the whole training pool."""
+    return log_spaced_sizes(pool.n_max, n_min=pool.n_min, count=count)
 
 
 @task(name="curve-point", cache_policy=NO_CACHE)
-def train_point(data: CurveData, size: int, seed: int, spam_model: str = "baseline") -> float:
+def train_point(pool: CurvePool, size: int, seed: int) -> float:
     """Holdout score of one model trained on `size` labels drawn with `seed`."""
     started = time.perf_counter()
-    if data.model == "spam":
-        score = spam_point(
-            texts=data.texts,  # type: ignore[arg-type]
-            labels=data.labels,  # type: ignore[arg-type]
-            holdout_texts=data.holdout_texts,  # type: ignore[arg-type]
-            holdout_labels=data.holdout_labels,  # type: ignore[arg-type]
-            size=size,
-            seed=seed,
-            model=spam_model,
-        )
-    else:
-        assert data.split is not None and data.catalogue is not None
-        score = recsys_point(data.split, catalogue=data.catalogue, size=size, seed=seed)
-    log.info("%s n=%d seed=%d: %.4f (%.1fs)", data.model, size, seed, score, time.perf_counter() - started)
+    score = pool.score(size, seed)
+    log.info(
+        "%s n=%d seed=%d: %.4f (%.1fs)", pool.estimator, size, seed, score, time.perf_counter() - started
+    )
     return score
 
 
@@ -191,7 +142,7 @@ def log_to_mlflow(curve: dict[str, Any], files: list[Path], settings: Settings) 
     tracking.configure(settings)
     with tracking.training_run(settings, experiment=EXPERIMENT, run_name=curve["model"]) as run:
         mlflow.log_params(
-            {"model": curve["model"], "metric": curve["metric"], "spam_model": curve["estimator"]}
+            {"model": curve["model"], "metric": curve["metric"], "estimator": curve["estimator"]}
         )
         mlflow.log_params({"sizes": json.dumps(curve["sizes"]), "seeds": json.dumps(curve["seeds"])})
         extra = curve["extrapolation"]
@@ -214,38 +165,45 @@ def log_to_mlflow(curve: dict[str, Any], files: list[Path], settings: Settings) 
 
 @flow(name="learning-curve", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def learning_curve(
-    model: str = "spam",
+    model: str,
     n_sizes: int = 7,
     min_seeds: int = 3,
     scale_seeds: bool = False,
     sizes: list[int] | None = None,
-    spam_model: str = "baseline",
+    estimator: str | None = None,
 ) -> dict[str, Any]:
-    """Score `model` ("spam" or "recsys") at log-spaced training sizes, fit the curve, write the reports.
+    """Score `model` (a registered kind's name) at log-spaced training sizes, fit the curve, write the
+    reports; raises `NoLearningCurve` for a kind without one.
 
     Each size trains `min_seeds` seeds, or with `scale_seeds` more at the smaller sizes (`seeds_per_size`):
-    the seeds 0, 1, … k−1 of size n.
+    the seeds 0, 1, … k−1 of size n. `estimator` is one of the kind's curve estimators (default: its first).
     """
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     started = time.perf_counter()
     settings = get_settings()
     logger = get_run_logger()
-    data = load_curve_data(model, settings)
-    size_list = sorted(sizes) if sizes else default_sizes(data, n_sizes)
+    found = kind(model, tuple(settings.kinds))  # raises UnknownKind, naming the registered ones
+    model = found.name
+    curve_hook = kind_curve(found)
+    estimator = estimator or curve_hook.estimators[0]
+    if estimator not in curve_hook.estimators:
+        raise ValueError(
+            f"{model}'s learning curve trains one of {', '.join(curve_hook.estimators)}, not {estimator!r}"
+        )
+    pool = curve_hook.pool(settings, estimator)
+    size_list = sorted(sizes) if sizes else default_sizes(pool, n_sizes)
     counts = seeds_per_size(size_list, min_seeds=min_seeds) if scale_seeds else [min_seeds] * len(size_list)
     seed_lists = [list(range(k)) for k in counts]
     logger.info("%s: sizes %s, seeds per size %s", model, size_list, counts)
     # Largest first: they take longest, so the pool ends with the short jobs instead of waiting on one.
     jobs = [(n, s) for n, seeds in reversed(list(zip(size_list, seed_lists, strict=True))) for s in seeds]
-    futures = {job: train_point.submit(data, job[0], job[1], spam_model) for job in jobs}
+    futures = {job: train_point.submit(pool, job[0], job[1]) for job in jobs}
     scores = [
         [futures[(n, s)].result() for s in seeds] for n, seeds in zip(size_list, seed_lists, strict=True)
     ]
     curve = {
         "model": model,
-        "metric": MODELS[model],
-        "estimator": spam_model if model == "spam" else "knn",
+        "metric": curve_hook.metric,
+        "estimator": estimator,
         "created_at": datetime.now(UTC).isoformat(),
         "seeds": seed_lists,  # per size: the seeds its scores came from
         **summarize_curve(size_list, scores),

@@ -10,8 +10,9 @@ from prefect import flow, get_run_logger
 from prefect.events import emit_event
 
 from closedloop import tracking, triggers
+from closedloop.kinds import kind
 from closedloop.monitoring import MonitoringError
-from closedloop.monitoring.assessment import MODELS, assess
+from closedloop.monitoring.assessment import assess
 from closedloop.settings import get_settings
 from closedloop.store import open_store
 
@@ -27,17 +28,18 @@ class MonitorResult:
 
 
 @flow(name="monitor")
-def monitor(model: str = "spam") -> MonitorResult:
-    """Drift and live quality of `model` ("spam" or "recsys"); emits `closedloop.drift.detected` when the
-    share of drifted columns reaches `drift_share_threshold` on at least `monitor_min_current` predictions."""
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+def monitor(model: str) -> MonitorResult:
+    """Drift and live quality of `model` (a registered kind's name); emits `closedloop.drift.detected` when
+    the share of drifted columns reaches `drift_share_threshold` on at least `monitor_min_current`
+    predictions. A kind that is not monitored, an empty window or no champion is a skip, not a failure."""
     settings = get_settings()
+    monitored = kind(model, tuple(settings.kinds))  # raises UnknownKind, naming the registered ones
+    model = monitored.name  # a registered MLflow name is accepted too; reports use the kind's own name
     logger = get_run_logger()
     client = tracking.configure(settings)
     store = open_store(settings.store_url)
     try:
-        assessment = assess(settings, store, client, model=model)
+        assessment = assess(settings, store, client, kind=monitored)
     except MonitoringError as exc:
         # Not a failure: an hour without traffic is normal; the run says why it compared nothing.
         logger.info("%s: nothing to monitor — %s", model, exc)

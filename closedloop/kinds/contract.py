@@ -11,7 +11,8 @@ feedback kinds, label values, floors, the labeling task) or through the methods 
 on a kind's name elsewhere.
 
 Methods fall in groups; each group names the part of the platform that calls it. Optional capabilities
-(`monitor`, `replay`, `interactions`, a shadow-scored challenger) have defaults that say "not supported".
+(`monitor`, `live_quality`, `curve`, `replay`, `interactions`, a shadow-scored challenger) have defaults
+that say "not supported".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,9 @@ import pandas as pd
 from closedloop import corpora
 from closedloop.corpora import Corpus
 from closedloop.gate import Floor
+from closedloop.kinds.curves import Curve
 from closedloop.kinds.data import KnownItems, ProtocolOption
+from closedloop.kinds.quality import LiveQuality
 from closedloop.kinds.tasks import Answer as Answer  # the labeling task's data, re-exported
 from closedloop.kinds.tasks import LabelingTask as LabelingTask
 from closedloop.kinds.tasks import Shown as Shown
@@ -330,7 +334,33 @@ class ModelKind(ABC):
     def monitor(
         self, settings: Settings, store: Store, champion: Any, predictions: pd.DataFrame
     ) -> Monitored | None:
-        """Reference and current frames for the drift report, and live quality; None: not monitored."""
+        """Reference and current frames for the drift report, and live quality; None: not monitored.
+
+        `champion` is `closedloop.monitoring.champion.Champion` (version, training watermark, loaded model);
+        `predictions` the window's `recent_predictions` rows served by it, newest first.
+        """
+        return None
+
+    @property
+    def monitored(self) -> bool:
+        """Whether the kind describes its traffic for drift monitoring: true when it implements `monitor`
+        (monitoring then skips loading a champion for a kind that would hand nothing back)."""
+        return type(self).monitor is not ModelKind.monitor
+
+    # --- dashboard (services/dashboard) -----------------------------------------------------------------
+
+    def live_quality(
+        self, session: Session, *, since: datetime, width: int, served: Mapping[int, int]
+    ) -> LiveQuality | None:
+        """Live quality of the predictions served since `since`, per bucket of `width` seconds (bucket:
+        epoch seconds // width), from what reality said about them; `served` holds the predictions per
+        bucket. None: the kind measures no live quality (the dashboard says so)."""
+        return None
+
+    # --- learning curve (flows/learning_curve.py) -----------------------------------------------------
+
+    def curve(self) -> Curve | None:
+        """How the kind's learning curve is drawn (metric, estimators, training pool); None: it has none."""
         return None
 
     # --- replay and benchmarks (entry points) -------------------------------------------------------------

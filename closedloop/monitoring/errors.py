@@ -13,3 +13,7 @@ class NoChampion(MonitoringError):
 
 class EmptyWindow(MonitoringError):
     """No logged predictions in the current window."""
+
+
+class NotMonitored(MonitoringError):
+    """The model's kind describes no traffic for drift monitoring (its `monitor` hook hands nothing back)."""

@@ -9,6 +9,7 @@ The store knows no model by name: a model kind is a string in its tables, and wh
 """
 
 from closedloop.store.access import Store, open_store
+from closedloop.store.answers import ANSWER_COLUMNS, read_answers
 from closedloop.store.audit import alias_history, record_alias_move
 from closedloop.store.consensus import upsert_consensus_label
 from closedloop.store.derivation import Derivation, DisputedSubject, Trust, derive_feedback_labels
@@ -42,7 +43,6 @@ from closedloop.store.predictions import (
     recent_predictions,
     shadow_predictions,
 )
-from closedloop.store.reactions import POSITIVE_STARS, REACTION_COLUMNS, Reaction, reaction, read_reactions
 from closedloop.store.records import (
     SOURCE_RANK,
     Alias,
@@ -64,8 +64,7 @@ from closedloop.store.snapshots import (
 )
 
 __all__ = [
-    "POSITIVE_STARS",
-    "REACTION_COLUMNS",
+    "ANSWER_COLUMNS",
     "SOURCE_RANK",
     "Alias",
     "AliasMove",
@@ -89,7 +88,6 @@ __all__ = [
     "LabelSource",
     "PredictionNotFound",
     "PredictionRecord",
-    "Reaction",
     "Store",
     "StoreError",
     "Trust",
@@ -106,9 +104,8 @@ __all__ = [
     "make_engine",
     "migrate",
     "open_store",
-    "reaction",
+    "read_answers",
     "read_interactions",
-    "read_reactions",
     "read_training_labels",
     "recent_predictions",
     "record_alias_move",

@@ -43,7 +43,7 @@ def summary(sources: SourcesDep) -> dict[str, Any]:
 
 @router.get("/reports/{relative:path}")
 def report(relative: str, sources: SourcesDep) -> FileResponse:
-    """A report file under HOME/reports (e.g. `monitoring/spam/latest.html`); 404 outside it."""
+    """A report file under HOME/reports (e.g. `monitoring/<kind>/latest.html`); 404 outside it."""
     path = report_file(sources.settings, relative)
     if path is None:
         raise HTTPException(404, detail=f"no report {relative!r} under HOME/reports")

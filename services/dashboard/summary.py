@@ -1,5 +1,7 @@
 """Everything the dashboard shows, as one JSON-ready dict: the page renders it, `/dashboard/api/summary`
-returns it."""
+returns it. One entry per registered kind, in `kinds()` order: what differs between kinds (title, routes,
+live-quality figures and their captions, whether it is monitored or has a learning curve) comes from the kind;
+the gate history, traffic, latency, champion moves and drift panels are the same for every kind."""
 
 from __future__ import annotations
 
@@ -9,27 +11,25 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from closedloop.kinds import kinds
-from closedloop.registry import registered_name
+from closedloop.kinds import ModelKind, kinds
 from closedloop.store import AliasMove, alias_history
 from services.dashboard import queries, reports
 from services.dashboard.deps import Sources
 from services.dashboard.gate import gate_history
 from services.dashboard.labeling import labeling_panel
-from services.dashboard.latency import latency_percentiles
+from services.dashboard.latency import latency_percentiles, mounted_paths
 from services.dashboard.live import live_panel
 
-TITLES = {"spam": "Spam filter", "recsys": "Recommender"}
 REFRESH_SECONDS = 10
 MOVE_ROWS = 10
 
 
 def build_summary(sources: Sources) -> dict[str, Any]:
-    """The dashboard's data for every model: a few grouped SELECTs each, two small JSON files, and the gate's
-    verdicts from MLflow (cached for a few seconds)."""
+    """The dashboard's data for every registered kind: a few SELECTs each, two small JSON files, and the
+    gate's verdicts from MLflow (cached for a few seconds)."""
     settings = sources.settings
     with sources.store.session() as session:
-        models = [_model(session, sources, model) for model in (k.name for k in kinds())]
+        models = [_model(session, sources, kind) for kind in kinds(tuple(settings.kinds))]
     return _finite(
         {
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -44,15 +44,19 @@ def build_summary(sources: Sources) -> dict[str, Any]:
     )
 
 
-def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
-    name = registered_name(model)
+def _model(session: Session, sources: Sources, kind: ModelKind) -> dict[str, Any]:
+    model, name = kind.name, kind.config.registered_name
     moves = alias_history(session, registered_model=name, limit=100)
     activity = queries.activity(session, model=model)
-    live = live_panel(session, model=model, activity=activity, moves=moves)
+    live = live_panel(session, kind=kind, activity=activity, moves=moves)
+    routes = mounted_paths(kind)
     return {
         "key": model,
-        "title": TITLES[model],
+        "title": kind.config.title,
         "registered_name": name,
+        "routes": routes,
+        "monitored": kind.monitored,
+        "has_learning_curve": kind.curve() is not None,
         "champion": _champion(moves),
         "served": sources.served.get(model, {}),
         "gate": gate_history(sources.settings, name=name),
@@ -60,7 +64,7 @@ def _model(session: Session, sources: Sources, model: str) -> dict[str, Any]:
         "predictions": activity.n,
         "last_prediction_at": _iso(activity.last),
         "live": live,
-        "latency": latency_percentiles(sources.latency, model=model),
+        "latency": latency_percentiles(sources.latency, routes=routes),
         "drift": reports.drift(sources.settings, model=model),
         "learning_curve": reports.learning_curve(sources.settings, model=model),
         "labeling": labeling_panel(session, model=model),

@@ -2,6 +2,7 @@
 
 The window ends at the newest prediction (live traffic: now; a replay: the end of the replayed history) and
 spans at most a day; the bucket width is the smallest round one that keeps the chart under `MAX_BUCKETS`.
+What is counted per bucket, and which figures come of the counts, is the kind's (`QualityFamily`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from models.recsys.reactions import COUNTS
-from models.recsys.reactions import quality as reaction_quality
 
 WIDTHS = [(60, "minute"), (300, "5 minutes"), (900, "15 minutes"), (3600, "hour"), (21_600, "6 hours")]
 MAX_SPAN = timedelta(days=1)
@@ -74,23 +72,3 @@ def total(counts: Mapping[int, Sequence[float]]) -> list[float]:
     """The counts summed over every bucket (the headline figures)."""
     rows = list(counts.values())
     return [sum(row[k] for row in rows) for k in range(len(rows[0]))] if rows else []
-
-
-def ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
-
-
-def spam_figures(c: Sequence[float]) -> dict[str, float | None]:
-    """counts (tp, fp, fn, tn) -> f1, precision, recall, fpr."""
-    tp, fp, fn, tn = c
-    return {
-        "f1": ratio(2 * tp, 2 * tp + fp + fn),
-        "precision": ratio(tp, tp + fp),
-        "recall": ratio(tp, tp + fn),
-        "fpr": ratio(fp, fp + tn),
-    }
-
-
-def recsys_figures(c: Sequence[float]) -> dict[str, float | None]:
-    """counts in the order of `models.recsys.reactions.COUNTS` -> hit_rate, mrr, ndcg, ctr (as monitoring)."""
-    return reaction_quality(dict(zip(COUNTS, c, strict=True)))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from mlflow import MlflowClient
 
 from closedloop import tracking
-from closedloop.settings import Settings
-from flows.learning_curve import EXPERIMENT, curve_dir, learning_curve
+from closedloop.settings import Settings, get_settings
+from flows.learning_curve import EXPERIMENT, NoLearningCurve, curve_dir, learning_curve
+from tests.toy_kind import TOY
 
 SCHEMA = {
     "model", "metric", "created_at", "sizes", "seeds", "scores", "mean", "std", "power_fit", "log_fit",
@@ -77,3 +80,20 @@ def test_recsys_curve_runs_the_flow_on_interactions_and_scores_ndcg(recsys_home:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     run = tracking.configure(recsys_home).get_run(written["mlflow_run_id"])
     assert run.data.params["model"] == "recsys" and run.data.metrics["score_full"] == written["mean"][-1]
+
+
+@pytest.fixture
+def toy_home(home: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
+    """A home where the tests' toy kind is registered beside the installed ones (`CLOSEDLOOP_KINDS`)."""
+    monkeypatch.setenv("CLOSEDLOOP_KINDS", json.dumps([TOY]))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+def test_a_kind_without_a_curve_says_so_and_an_estimator_must_be_the_kinds(toy_home: Settings):
+    with pytest.raises(NoLearningCurve, match="toy has no learning curve: the Toy model kind defines no"):
+        learning_curve(model="toy")
+    with pytest.raises(ValueError, match="spam's learning curve trains one of baseline, torch, not 'knn'"):
+        learning_curve(model="spam", estimator="knn")
+    assert not curve_dir(toy_home).exists()

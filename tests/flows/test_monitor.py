@@ -7,6 +7,7 @@ import json
 import math
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,10 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from closedloop import registry, tracking, triggers
-from closedloop.monitoring.quality import recsys_quality, recsys_reactions
+from closedloop.kinds.recsys.monitoring import recsys_quality, recsys_reactions
 from closedloop.monitoring.report import drift_report, drift_summary
 from closedloop.packaging import load_wrapper, log_spam_model
-from closedloop.settings import Settings
+from closedloop.settings import Settings, get_settings
 from closedloop.store import (
     FeedbackIn,
     FeedbackKind,
@@ -39,6 +40,7 @@ from models.spam.corpus import message_text
 from models.spam.descriptors import describe_texts, text_profile
 from tests.factories import synthetic_message
 from tests.kernel.store.factories import KINDS, interaction, logged, recsys_prediction
+from tests.toy_kind import TOY
 
 N_CURRENT = 120
 
@@ -141,8 +143,6 @@ def drift_events() -> list[Any]:
 def monitored_home(spam_home: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("CLOSEDLOOP_MONITOR_WINDOW_SIZE", str(N_CURRENT))
     monkeypatch.setenv("CLOSEDLOOP_MONITOR_MIN_CURRENT", "50")
-    from closedloop.settings import get_settings
-
     get_settings.cache_clear()
     return get_settings()
 
@@ -300,3 +300,20 @@ def test_recsys_quality_counts_reactions_sent_only_as_interactions(settings: Set
     assert quality["hit_rate"] == pytest.approx(3 / 5) and quality["ctr"] == pytest.approx(1 / 6)
     assert quality["mrr"] == pytest.approx((1 / 2 + 1 / 3 + 1) / 5)
     assert quality["ndcg"] == pytest.approx((1 / math.log2(3) + 1 / math.log2(4) + 1) / 5)
+
+
+@pytest.fixture
+def toy_home(home: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None) -> Iterator[Settings]:
+    """A home where the tests' toy kind is registered beside the installed ones (`CLOSEDLOOP_KINDS`)."""
+    monkeypatch.setenv("CLOSEDLOOP_KINDS", json.dumps([TOY]))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+def test_a_kind_that_describes_no_traffic_is_reported_as_not_monitored(toy_home: Settings):
+    result = monitor(model="toy")
+    assert result.skipped is not None and result.skipped.startswith("toy is not monitored")
+    assert "Toy model kind describes no traffic" in result.skipped
+    assert not result.retrain_requested and result.summary == {} and result.event_id is None
+    assert not (toy_home.home / "reports" / "monitoring" / "toy").exists()

@@ -21,6 +21,7 @@ from bench.dashboard import (
     record_gate_history,
 )
 from bench.dashboard_home import record_gate_decisions, write_report_fixtures
+from closedloop.kinds import load_kind
 from closedloop.settings import Settings
 from closedloop.store import (
     open_store,
@@ -31,9 +32,13 @@ from closedloop.store import (
 )
 from closedloop.store.tables import FeedbackEvent, Prediction
 from services.api import create_app
+from services.dashboard import queries
 from services.dashboard.curves import learning_curve_chart
 from services.dashboard.latency import latency_percentiles
+from services.dashboard.live import live_panel
+from services.dashboard.routes import environment
 from tests.kernel.store.factories import KINDS, feedback, interaction, logged, recsys_prediction
+from tests.toy_kind import TOY
 
 EMPTY_STATES = [
     "no champion yet",
@@ -315,10 +320,11 @@ def test_latency_percentiles_interpolate_like_prometheus() -> None:
     )
     for seconds in [0.005] * 50 + [0.05] * 50:
         histogram.labels("POST", "/v1/recommendations", "200").observe(seconds)
-    result = latency_percentiles(histogram, model="recsys")
+    result = latency_percentiles(histogram, routes=["/v1/recommendations"])
     assert result is not None and result["n"] == 100
     assert result["p50"] == pytest.approx(10.0) and result["p99"] == pytest.approx(98.2)
-    assert latency_percentiles(histogram, model="spam") is None
+    assert latency_percentiles(histogram, routes=["/v1/spam/predict", "/v1/spam/predict:batch"]) is None
+    assert latency_percentiles(histogram, routes=[]) is None  # a kind that serves no route of its own
 
 
 def test_learning_curve_chart_draws_the_flows_fits_and_the_extrapolation() -> None:
@@ -362,3 +368,47 @@ def test_gate_history_says_when_mlflow_does_not_answer(home: Path, monkeypatch: 
     error = summary["models"][0]["gate"]["error"]
     assert error.startswith("MLflow at http://127.0.0.1:") and "secret" not in page.text
     assert "check that it is up and that CLOSEDLOOP_MLFLOW_TRACKING_URI points at it" in page.text
+
+
+def test_a_registered_kind_gets_its_own_panel_in_kinds_order(home: Path) -> None:
+    """A kind the dashboard knows nothing about beyond the contract (registered as settings' `kinds`, as
+    `CLOSEDLOOP_KINDS` does) gets a panel of its own, titled by its config, after the installed kinds; what
+    it does not support (drift monitoring, a learning curve) is said, not left blank."""
+    settings = Settings(home=home, reload_seconds=3600, kinds=[TOY])
+    with dashboard_client(settings) as client:
+        summary = client.get("/dashboard/api/summary").json()
+        page = client.get("/dashboard").text
+    assert [m["key"] for m in summary["models"]] == ["spam", "recsys", "toy"]
+    toy = summary["models"][2]
+    assert (toy["title"], toy["registered_name"], toy["routes"]) == ("Toy model", "toy-model", [])
+    assert not toy["monitored"] and not toy["has_learning_curve"]
+    assert toy["live"] is None and toy["latency"] is None and toy["gate"] == {"decisions": []}
+    sections = re.findall(r'<section class="model" id="model-(\w+)"', page)
+    assert sections == ["spam", "recsys", "toy"]
+    panel = re.search(r'<section class="model" id="model-toy".*?</section>', page, re.S)
+    assert panel is not None
+    text = panel[0]
+    assert '<h2 id="title-toy">Toy model <small>toy-model</small></h2>' in text
+    assert "Toy model is not monitored" in text and "Toy model has no learning curve" in text
+    assert "no predictions yet — send prediction requests" in text
+    assert "no latency: Toy model serves no prediction route of its own" in text
+    assert "closedloop retrain toy" in text  # the gate panel's empty state names the kind
+    assert "no drift report yet" not in text and "no learning curve yet" not in text
+
+
+def test_a_kind_without_live_quality_shows_its_traffic_and_says_so(quiet_settings: Settings) -> None:
+    toy = load_kind(TOY)
+    now = datetime.now(UTC)
+    store = open_store(quiet_settings.store_url)
+    try:
+        with store.session() as session:
+            active = queries.Activity(n=3, first=now - timedelta(hours=2), last=now)
+            live = live_panel(session, kind=toy, activity=active, moves=[])
+    finally:
+        store.close()
+    assert live is not None and live["measured"] is False
+    assert live["totals"] is None and live["feedback"] == 0 and live["family"] is None
+    model = {"key": "toy", "title": "Toy model", "live": live, "predictions": 3, "routes": [], "latency": {}}
+    html = environment.get_template("_live.html").render(model=model)
+    assert "live quality is not measured for Toy model" in html and 'data-chart="traffic"' in html
+    assert 'data-chart="quality"' not in html

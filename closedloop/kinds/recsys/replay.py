@@ -23,8 +23,9 @@ from closedloop.kinds.recsys.visits import Visit, later_ratings, visits
 from closedloop.kinds.simulation import Api, ReplayPolicy, Step, Users
 from closedloop.serving import new_prediction_id
 from closedloop.settings import Settings
-from closedloop.store import POSITIVE_STARS, InteractionIn, PredictionRecord, user_history
+from closedloop.store import InteractionIn, PredictionRecord, user_history
 from models.recsys.metrics import ranking_metrics
+from models.recsys.signals import POSITIVE_RATING as POSITIVE_STARS
 from models.recsys.signals import fold_history
 
 K = 10

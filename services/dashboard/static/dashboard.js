@@ -2,9 +2,6 @@
 (function () {
   "use strict";
   const COLORS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2"];
-  const LABELS = {
-    f1: "F1", precision: "precision", recall: "recall", fpr: "FPR", hit_rate: "hit rate", mrr: "MRR", ndcg: "NDCG", ctr: "CTR",
-  };
   let charts = [];
 
   function size(el) {
@@ -65,9 +62,14 @@
     return opts;
   }
 
+  // Which figures to draw, in which order and under which caption, comes with the data: each kind names its
+  // own (live.family.figures).
   function qualityChart(el, live) {
-    const names = Object.keys(live.quality);
-    const series = [{}].concat(names.map(function (n, i) { return line(LABELS[n] || n, i); }));
+    const figures = ((live.family && live.family.figures) || []).filter(function (f) { return f.key in live.quality; });
+    const captions = {};
+    figures.forEach(function (f) { captions[f.key] = f.caption; });
+    const names = figures.length ? figures.map(function (f) { return f.key; }) : Object.keys(live.quality);
+    const series = [{}].concat(names.map(function (n, i) { return line(captions[n] || n, i); }));
     const data = [live.t].concat(names.map(function (n) { return live.quality[n]; }));
     const opts = withMoves(live, Object.assign(size(el), { series: series, scales: { y: { range: [0, 1] } } }));
     return new uPlot(opts, data, el);

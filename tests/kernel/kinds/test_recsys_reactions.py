@@ -7,14 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from closedloop.store import (
-    REACTION_COLUMNS,
-    Reaction,
-    reaction,
-    read_reactions,
-    record_feedback,
-    record_interactions,
-)
+from closedloop.kinds.recsys.reactions import REACTION_COLUMNS, Reaction, reaction, read_reactions
+from closedloop.store import record_feedback, record_interactions
 from models.recsys.signals import is_positive
 from tests.kernel.store.factories import (
     KINDS,
