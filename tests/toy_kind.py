@@ -82,5 +82,11 @@ class ToyKind(ModelKind):
     def label_subject(self, item_subject: dict[str, Any]) -> dict[str, Any]:
         return item_subject
 
+    def label_columns(self) -> dict[str, str]:
+        return {"subject_key": "object", "x": "float64"}
+
+    def gold_item(self, item: dict[str, Any]) -> QueueItem:
+        return QueueItem(key=self.subject_key(item), subject=item, model_label=None)
+
 
 KIND = ToyKind()

@@ -69,7 +69,7 @@ class Runtime:
             slots=slots,
             reloader=reloader,
             predictions=predictions,
-            feedback=FeedbackWriter(store, kinds={k.name: k for k in kinds(tuple(settings.kinds))}),
+            feedback=FeedbackWriter(store, kinds=named),
             interactions=InteractionWriter(store),
             metrics=metrics,
             kinds=named,

@@ -64,10 +64,10 @@ def spam_frame(predictions: pd.DataFrame, profile: TextProfile) -> pd.DataFrame:
 
 
 def spam_labels(predictions: pd.DataFrame, store: Store) -> pd.Series:
-    from closedloop.kinds import kind as kind_of  # the registry imports this package: looked up when called
-
     """1 spam / 0 ham per prediction, NaN where unknown; a current consensus label of the same text wins over
     the prediction's latest feedback (it already weighs every report, and annotations outrank users)."""
+    from closedloop.kinds import kind as kind_of  # the registry imports this package: looked up when called
+
     labels = predictions["feedback_kind"].map(FEEDBACK_VOTES).astype("float64")
     with store.session() as session:
         consensus = read_training_labels(session, kind=kind_of(NAME)).frame

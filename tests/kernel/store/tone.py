@@ -72,7 +72,13 @@ class ReviewTone(ModelKind):
     def fetch(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise NotImplementedError("a test kind: labels only")
 
-    snapshot = train = judge = wrap = input_example = routes = warm = fetch
+    snapshot = train = judge = wrap = input_example = fetch
+
+    def routes(self) -> list[Any]:
+        return []  # it serves nothing: the app mounts no route for it
+
+    def warm(self, wrapper: Any) -> None:
+        return None
 
 
 KIND = ReviewTone()
