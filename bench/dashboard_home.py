@@ -21,8 +21,8 @@ def record_gate_decisions(settings: Settings) -> None:
     The versions point at an empty folder (no model is loaded from them); `champion` is set as the audit
     log of `record_gate_history` says.
     """
-    from closedloop.decisions import decision_tags
-    from closedloop.tracking import configure
+    from closedloop.registry.decisions import decision_tags
+    from closedloop.registry.tracking import configure
 
     client = configure(settings)
     source = settings.mlflow_dir / "fixture-model"

@@ -1,6 +1,7 @@
 """The whole loop as real processes in a scratch home, for the end-to-end test and the loop benchmark: the
-platform's own service list (closedloop.processes) on free ports, first champions trained on the earliest
-part of the corpus, and small readers of what happened (MLflow versions, Prefect flow runs, served versions).
+platform's own service list (closedloop.platform.processes) on free ports, first champions trained on the
+earliest part of the corpus, and small readers of what happened (MLflow versions, Prefect flow runs,
+served versions).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import Any, TypeVar
 import httpx
 from mlflow import MlflowClient
 
-from closedloop import tracking
 from closedloop.kinds import kinds
-from closedloop.processes import Ports, as_client, platform_services
+from closedloop.platform.processes import Ports, as_client, platform_services
+from closedloop.platform.supervisor import Service, Supervisor, group_alive
+from closedloop.registry import tracking
 from closedloop.settings import Settings
-from closedloop.supervisor import Service, Supervisor, group_alive
 
 T = TypeVar("T")
 

@@ -33,9 +33,9 @@ from bench.harness import (
     wait_for,
 )
 from bench.report import markdown_table
-from closedloop import triggers
 from closedloop.kinds import ModelKind
-from closedloop.processes import replay_service
+from closedloop.orchestration import triggers
+from closedloop.platform.processes import replay_service
 from closedloop.settings import get_settings
 from closedloop.store import open_store
 from closedloop.store.tables import FeedbackEvent, Prediction

@@ -22,9 +22,10 @@ from bench.feedback_load import SECONDS, feedback, writer
 from bench.loadgen import drive
 from bench.report import markdown_table
 from bench.servers import free_port, mlflow_server, our_server, scratch_postgres, serves
-from closedloop import registry, tracking
+from closedloop import registry
 from closedloop.kinds import ModelKind, kinds
-from closedloop.packaging import load_wrapper
+from closedloop.registry import tracking
+from closedloop.registry.packaging import load_wrapper
 from closedloop.settings import Settings, get_settings
 from closedloop.store import open_store, record_interactions
 

@@ -58,7 +58,7 @@ USER_ERRORS = (
     ("closedloop.corpora.sources", "CorpusError"),
     ("closedloop.kinds", "UnknownKind"),
     ("closedloop.registry", "RegistryError"),
-    ("closedloop.datasets.checks", "DataValidationError"),
+    ("closedloop.retraining.checks", "DataValidationError"),
     ("closedloop.store.errors", "StoreError"),
     ("closedloop.orchestration", "OrchestrationError"),
 )

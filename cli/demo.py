@@ -16,9 +16,9 @@ from cli.kinds import all_kinds
 from cli.output import console, fail
 
 if TYPE_CHECKING:
-    from closedloop.processes import Ports
+    from closedloop.platform.processes import Ports
+    from closedloop.platform.supervisor import Service
     from closedloop.settings import Settings
-    from closedloop.supervisor import Service
 
 # The first champions train on the earlier half of each corpus; the replay streams the rest. (A smaller
 # share fails the spam gate's FPR floor: the early SpamAssassin messages are two-thirds spam.)
@@ -39,7 +39,7 @@ def demo_services(
     """Everything `closedloop demo` runs: the platform with its UIs, first champions where `bootstrap`
     names models without one, and a replay of every registered kind's corpus (unless `replay` is off) whose
     simulated annotators answer the labeling queue from the corpus's labels after a delay."""
-    from closedloop.processes import platform_services, replay_service
+    from closedloop.platform.processes import platform_services, replay_service
 
     base_env = {"CLOSEDLOOP_BASE_FRACTION": DEMO_BASE_FRACTION, **environ}
     clients = [
@@ -74,10 +74,11 @@ def demo(
     no_services: bool = typer.Option(False, "--no-services", help="Fetch the corpora, then exit."),
 ) -> None:
     """Fetch the corpora, train first champions where none exist, run the platform and the replay."""
-    from closedloop import registry, tracking
-    from closedloop.processes import Ports
+    from closedloop import registry
+    from closedloop.platform.processes import Ports
+    from closedloop.platform.supervisor import ServiceFailed, Supervisor
+    from closedloop.registry import tracking
     from closedloop.settings import get_settings
-    from closedloop.supervisor import ServiceFailed, Supervisor
 
     started = time.monotonic()
     settings = get_settings()

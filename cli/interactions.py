@@ -15,7 +15,7 @@ from cli.kinds import all_kinds, checked, registered
 from cli.output import UsageProblem, console, emit_json, errors
 
 if TYPE_CHECKING:
-    from closedloop.interaction_files import Row
+    from cli.interaction_files import Row
     from closedloop.kinds import ModelKind
     from closedloop.kinds.data import KnownItems
     from closedloop.settings import Settings
@@ -64,7 +64,7 @@ def import_file(
     twice. Rows the store refuses (unknown item, rating without stars, future time...) are counted and
     skipped; a line that cannot be read stops the import before anything is stored.
     """
-    from closedloop.interaction_files import MalformedFile, file_format, read_interaction_file
+    from cli.interaction_files import MalformedFile, file_format, read_interaction_file
     from closedloop.settings import get_settings
     from closedloop.store import open_store
 

@@ -40,7 +40,8 @@ def list_versions(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the registered versions with their aliases and gate decisions, newest first."""
-    from closedloop import registry, tracking
+    from closedloop import registry
+    from closedloop.registry import tracking
     from closedloop.settings import get_settings
 
     client = tracking.configure(get_settings())
@@ -128,7 +129,7 @@ def _print_moves(name: str, moves: list[Any]) -> None:
 @contextmanager
 def _registry() -> Iterator[tuple[MlflowClient, Store]]:
     """The MLflow client and the feedback store (for the audit log), closed afterwards."""
-    from closedloop import tracking
+    from closedloop.registry import tracking
     from closedloop.settings import get_settings
     from closedloop.store import open_store
 

@@ -8,16 +8,13 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.events import emit_event
 
-from closedloop import tracking, triggers
-from closedloop.kinds import kind
+from closedloop.kinds import kind, kinds
 from closedloop.labeling import top_up_queue
-from closedloop.serving import ALIASES
+from closedloop.orchestration import triggers
+from closedloop.registry import tracking
 from closedloop.settings import get_settings
 from closedloop.store import derive_feedback_labels, open_store
 from flows.regate import regate_challenger
-
-TASKS = ("spam", "recsys")
-SHADOW_SCORED = [kind for kind, aliases in ALIASES.items() if "challenger" in aliases]
 
 
 @flow(name="watch-labels")
@@ -29,13 +26,14 @@ def watch_labels() -> dict[str, int]:
     store = open_store(settings.store_url)
     counts: dict[str, int] = {}
     try:
-        for model in TASKS:
+        for found in kinds():
+            model = found.name
             with store.session() as session:
                 derive_feedback_labels(session, kind=kind(model), trust=settings.feedback_trust)  # type: ignore[arg-type]
                 queued = top_up_queue(session, model=model, settings=settings)  # type: ignore[arg-type]
             if queued:
                 logger.info("%s: %d items queued for labeling", model, queued)
-            if model in SHADOW_SCORED:
+            if found.config.shadow:
                 outcome = regate_challenger.fn(model)  # inline: most minutes it only counts labels
                 if outcome["status"] == "judged":
                     logger.info("%s: standing challenger re-judged: %s", model, outcome["reason"])

@@ -26,10 +26,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from closedloop import tracking
 from closedloop.kinds import kind
 from closedloop.kinds.contract import ModelKind
 from closedloop.kinds.curves import Curve, CurvePool
+from closedloop.registry import tracking
 from closedloop.settings import Settings, get_settings
 from models.curves import PowerFit, log_spaced_sizes, seeds_per_size, summarize_curve
 

@@ -9,10 +9,11 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.events import emit_event
 
-from closedloop import tracking, triggers
 from closedloop.kinds import kind
 from closedloop.monitoring import MonitoringError
 from closedloop.monitoring.assessment import assess
+from closedloop.orchestration import triggers
+from closedloop.registry import tracking
 from closedloop.settings import get_settings
 from closedloop.store import open_store
 

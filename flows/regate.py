@@ -15,13 +15,15 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from closedloop import pipeline, registry, tracking
-from closedloop.candidates import Candidate
-from closedloop.decisions import decision_tags
+from closedloop import registry
 from closedloop.kinds import kind
-from closedloop.packaging import load_wrapper
-from closedloop.pipeline import Watermarks
-from closedloop.promotion import labelled_shadow
+from closedloop.kinds.spam.training import labelled_shadow
+from closedloop.registry import tracking
+from closedloop.registry.decisions import decision_tags
+from closedloop.registry.packaging import load_wrapper
+from closedloop.retraining import pipeline
+from closedloop.retraining.candidate import Candidate
+from closedloop.retraining.pipeline import Watermarks
 from closedloop.settings import get_settings
 from closedloop.store import open_store
 from flows.retrain import champion_watermarks
@@ -30,7 +32,7 @@ SHADOW_TAG = "gate.shadow_n"
 
 
 @flow(name="regate-challenger")
-def regate_challenger(model: str = "spam") -> dict[str, Any]:
+def regate_challenger(model: str) -> dict[str, Any]:
     """Judge the standing challenger again once enough of its shadow-scored traffic is labelled."""
     settings = get_settings()
     client = tracking.configure(settings)

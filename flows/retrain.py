@@ -20,18 +20,19 @@ from prefect.context import get_run_context
 from prefect.events import emit_event
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from closedloop import pipeline, registry, tracking
-from closedloop.candidates import Candidate
-from closedloop.decisions import decision_tags
+from closedloop import registry
 from closedloop.kinds import kind
-from closedloop.lineage import code_version
-from closedloop.packaging import load_wrapper, log_wrapper
-from closedloop.pipeline import Watermarks
+from closedloop.registry import tracking
+from closedloop.registry.decisions import decision_tags
+from closedloop.registry.packaging import load_wrapper, log_wrapper
+from closedloop.retraining import pipeline
+from closedloop.retraining.candidate import Candidate
+from closedloop.retraining.lineage import code_version
+from closedloop.retraining.pipeline import Watermarks
 from closedloop.settings import Settings, get_settings
 from closedloop.store import Store, derive_feedback_labels, open_store
 
 log = logging.getLogger(__name__)
-TASKS = ("spam", "recsys")
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -237,12 +238,9 @@ def promote(
 
 
 @flow(name="retrain", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
-def retrain(
-    model: str = "spam", reason: str = "manual", candidates: list[str] | None = None
-) -> RetrainResult:
-    """Retrain `model` ("spam" or "recsys") from fresh data; promote the winner only if the gate agrees."""
-    if model not in TASKS:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(TASKS)}")
+def retrain(model: str, reason: str = "manual", candidates: list[str] | None = None) -> RetrainResult:
+    """Retrain the kind `model` from fresh data; promote the winner only if the gate agrees."""
+    kind(model)  # an unknown kind fails here, naming the registered ones
     settings = get_settings()
     store = open_store(settings.store_url)
     logger = get_run_logger()

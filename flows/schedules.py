@@ -9,18 +9,19 @@ from prefect import Flow
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 
-from closedloop import triggers
+from closedloop.kinds import kinds
+from closedloop.orchestration import triggers
 from closedloop.settings import Settings
 from flows.labels import watch_labels
 from flows.monitor import monitor
-from flows.retrain import TASKS, configured_retrain
+from flows.retrain import configured_retrain
 
 
 def deployments(settings: Settings) -> list[Any]:
     """RunnerDeployments for `prefect.serve`; triggers pass the event name on as the run's `reason`."""
     retrain: Flow[..., Any] = configured_retrain(settings)
     built = []
-    for model in TASKS:
+    for model in (k.name for k in kinds()):
         on_event = DeploymentEventTrigger(
             name=f"retrain-{model}-on-event",
             expect=set(triggers.RETRAIN_EVENTS),
@@ -46,10 +47,13 @@ def deployments(settings: Settings) -> list[Any]:
             ),
         )
     )
-    for model in TASKS:
-        built.append(
-            monitor.to_deployment(
-                name=f"monitor-{model}", parameters={"model": model}, interval=settings.monitor_seconds
+    for found in kinds():
+        if found.monitored:  # a kind without drift monitoring gets no hourly run that would only skip
+            built.append(
+                monitor.to_deployment(
+                    name=f"monitor-{found.name}",
+                    parameters={"model": found.name},
+                    interval=settings.monitor_seconds,
+                )
             )
-        )
     return built

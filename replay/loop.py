@@ -18,10 +18,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from closedloop import pipeline
 from closedloop.gate import GateDecision
 from closedloop.kinds import kind
-from closedloop.pipeline import Watermarks
+from closedloop.retraining import pipeline
+from closedloop.retraining.pipeline import Watermarks
 from closedloop.settings import Settings
 from closedloop.store import (
     FeedbackIn,

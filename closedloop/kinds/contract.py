@@ -40,9 +40,9 @@ from closedloop.kinds.tasks import shown_as_fields
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from closedloop.candidates import Candidate
     from closedloop.gate import GateDecision
-    from closedloop.pipeline import Watermarks
+    from closedloop.retraining.candidate import Candidate
+    from closedloop.retraining.pipeline import Watermarks
     from closedloop.serving import ServingContext
     from closedloop.settings import Settings
     from closedloop.store import PredictionRecord, Store
@@ -199,7 +199,7 @@ class ModelKind(ABC):
         None, the default: no check. Raises `CorpusMissing` when that data is not fetched."""
         return None
 
-    # --- retraining (closedloop.pipeline) --------------------------------------------------------------
+    # --- retraining (closedloop.retraining.pipeline) ----------------------------------------------------
 
     @abstractmethod
     def snapshot(

@@ -10,7 +10,7 @@ from mlflow import MlflowClient
 
 from closedloop import registry
 from closedloop.monitoring.errors import NoChampion
-from closedloop.packaging import load_wrapper
+from closedloop.registry.packaging import load_wrapper
 
 if TYPE_CHECKING:
     from closedloop.kinds.contract import ModelKind

@@ -8,8 +8,6 @@ kind, `PredictionLog` writes served predictions (and shadow scores) off the requ
 
 from __future__ import annotations
 
-from typing import Any
-
 from closedloop.serving.batching import MicroBatcher, Score
 from closedloop.serving.bodies import MAX_BATCH, RequestBody, Text, check_text
 from closedloop.serving.cache import ModelCache
@@ -47,13 +45,3 @@ __all__ = [
     "served_aliases",
     "shadow_scorer",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # `ALIASES` ({kind name: aliases served}) was a table of the two built-in kinds; it is now asked of the
-    # registered kinds when read, so its readers keep working. New code calls `served_aliases(kind)`.
-    if name == "ALIASES":
-        from closedloop.kinds import kinds
-
-        return {kind.name: served_aliases(kind) for kind in kinds()}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

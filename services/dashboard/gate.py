@@ -21,7 +21,7 @@ from typing import Any
 
 from mlflow import MlflowClient
 
-from closedloop.decisions import gate_records
+from closedloop.registry.decisions import gate_records
 from closedloop.settings import Settings
 
 log = logging.getLogger(__name__)

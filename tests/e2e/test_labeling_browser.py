@@ -17,9 +17,9 @@ import pytest
 
 from bench.dashboard import CHROMIUM_ARGS, free_port, serve
 from closedloop import corpora
-from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.kinds.recsys.corpus import MOVIELENS
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
+from closedloop.kinds.spam.snapshot import build_spam_snapshot
 from closedloop.labeling import create_user, item_describer, refill_queue
 from closedloop.settings import Settings, get_settings
 from closedloop.store import open_store, read_training_labels

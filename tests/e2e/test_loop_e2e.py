@@ -23,8 +23,9 @@ from bench.harness import (
     version_tags,
     wait_for,
 )
-from closedloop import registry, triggers
-from closedloop.processes import replay_service
+from closedloop import registry
+from closedloop.orchestration import triggers
+from closedloop.platform.processes import replay_service
 from closedloop.store import alias_history, open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]

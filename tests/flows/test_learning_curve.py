@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from closedloop import tracking
+from closedloop.registry import tracking
 from closedloop.settings import Settings, get_settings
 from flows.learning_curve import EXPERIMENT, NoLearningCurve, curve_dir, learning_curve
 from tests.toy_kind import TOY

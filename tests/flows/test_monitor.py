@@ -18,10 +18,13 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
-from closedloop import registry, tracking, triggers
+from closedloop import registry
 from closedloop.kinds.recsys.monitoring import recsys_quality, recsys_reactions
+from closedloop.kinds.spam.packaging import log_spam_model
 from closedloop.monitoring.report import drift_report, drift_summary
-from closedloop.packaging import load_wrapper, log_spam_model
+from closedloop.orchestration import triggers
+from closedloop.registry import tracking
+from closedloop.registry.packaging import load_wrapper
 from closedloop.settings import Settings, get_settings
 from closedloop.store import (
     FeedbackIn,
@@ -204,7 +207,7 @@ def test_cli_on_an_empty_store_says_what_to_do(home: Path):
 
 
 def test_recsys_monitoring_reads_every_reaction_and_recommendation_drift(recsys_home: Settings):
-    from closedloop.packaging import log_recommender
+    from closedloop.kinds.recsys.packaging import log_recommender
     from models.recsys.popularity import PopularityRecommender
 
     settings = recsys_home

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from closedloop import corpora, registry, tracking
-from closedloop.datasets.spam import split_base_period
+from closedloop import corpora, registry
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
-from closedloop.packaging import load_wrapper
+from closedloop.kinds.spam.snapshot import split_base_period
+from closedloop.registry import tracking
+from closedloop.registry.packaging import load_wrapper
 from closedloop.serving import new_prediction_id
 from closedloop.settings import Settings, get_settings
 from closedloop.store import (

@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from mlflow import MlflowClient
 
-from closedloop import registry, tracking
+from closedloop import registry
+from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from flows.retrain import RetrainError, retrain

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from closedloop import registry, tracking
+from closedloop import registry
+from closedloop.registry import tracking
 from closedloop.settings import Settings
 from flows.retrain import retrain
 
@@ -19,7 +20,7 @@ def test_recommender_first_promotion_then_identical_refused(recsys_home: Setting
     champion = registry.aliased_version(client, name="recommender", alias="champion")
     assert str(champion.version) == "1"
     # The registered artefact serves recommendations with titles through the pyfunc interface.
-    from closedloop.packaging import load_wrapper
+    from closedloop.registry.packaging import load_wrapper
 
     wrapper = load_wrapper("models:/recommender@champion")
     ids, scores, cold = wrapper.recommend(1, 5)

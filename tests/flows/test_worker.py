@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 from mlflow import MlflowClient
 
-from closedloop import corpora, registry, tracking
+from closedloop import corpora, registry
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
+from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.spam.corpus import message_text

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from prefect import Flow
 
-from closedloop import triggers
+from closedloop.orchestration import triggers
 from closedloop.settings import Settings
 from flows.schedules import deployments
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from closedloop import corpora
-from closedloop.datasets.checks import DataValidationError, validate_recsys, validate_spam
-from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
+from closedloop.kinds.spam.snapshot import build_spam_snapshot
+from closedloop.retraining.checks import DataValidationError, validate_recsys, validate_spam
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.redaction import redact_pii

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from closedloop.interaction_files import MalformedFile, file_format, read_interaction_file
+from cli.interaction_files import MalformedFile, file_format, read_interaction_file
 
 HEADER = "user_id,item_id,kind,value,occurred_at\n"
 

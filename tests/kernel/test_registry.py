@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from closedloop import registry, tracking
-from closedloop.packaging import SpamFilterModel, load_wrapper, log_spam_model
+from closedloop import registry
+from closedloop.kinds.spam.packaging import SpamFilterModel, log_spam_model
+from closedloop.registry import tracking
+from closedloop.registry.packaging import load_wrapper
 from closedloop.settings import Settings
 from closedloop.store import Store, open_store
 from models.spam.baseline import TfidfLogisticSpamModel

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from cli.demo import demo_services
-from closedloop.processes import Ports
+from closedloop.platform.processes import Ports
+from closedloop.platform.supervisor import Service, ServiceFailed, Supervisor, group_alive
 from closedloop.settings import Settings
-from closedloop.supervisor import Service, ServiceFailed, Supervisor, group_alive
 
 
 def _pid_alive(pid: int) -> bool:
@@ -91,7 +91,7 @@ def test_ctrl_c_stops_every_process(tmp_path: Path):
     pids = tmp_path / "pids.json"
     script = textwrap.dedent(f"""
         import json, pathlib
-        from closedloop.supervisor import Service, Supervisor
+        from closedloop.platform.supervisor import Service, Supervisor
         s = Supervisor(logs=pathlib.Path({str(tmp_path / "logs")!r}))
         s.start_all([Service(n, ["/bin/sh", "-c", "sleep 300 & sleep 300 & wait"]) for n in ("x", "y")])
         s.start_all([Service("done", ["/bin/sh", "-c", "exit 0"], oneshot=True)])
@@ -154,7 +154,7 @@ STARTING_PLATFORM = """
 import signal, sys
 from pathlib import Path
 from cli.demo import _interrupt
-from closedloop.supervisor import Service, Supervisor
+from closedloop.platform.supervisor import Service, Supervisor
 
 tmp = Path(sys.argv[1])
 supervisor = Supervisor(logs=tmp / "logs")

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from closedloop import clock, corpora, pipeline
-from closedloop.datasets.recsys import build_recsys_snapshot
-from closedloop.datasets.spam import build_spam_snapshot, fixed_holdout, split_base_period
+from closedloop import clock, corpora
 from closedloop.kinds import kind
 from closedloop.kinds.recsys.corpus import MOVIELENS
+from closedloop.kinds.recsys.snapshot import build_recsys_snapshot
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
-from closedloop.pipeline import Watermarks
+from closedloop.kinds.spam.snapshot import build_spam_snapshot, fixed_holdout, split_base_period
+from closedloop.retraining import pipeline
+from closedloop.retraining.pipeline import Watermarks
 from closedloop.settings import Settings
 from closedloop.store import InteractionIn, Store, open_store, record_interactions, upsert_consensus_label
 from models.spam.corpus import message_text

@@ -20,15 +20,18 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from closedloop import corpora, registry, tracking
-from closedloop.candidates import train_recsys_candidate, train_spam_candidate
-from closedloop.datasets.recsys import build_recsys_snapshot
-from closedloop.datasets.spam import build_spam_snapshot
+from closedloop import corpora, registry
 from closedloop.kinds.recsys.corpus import MOVIELENS
+from closedloop.kinds.recsys.packaging import log_recommender
+from closedloop.kinds.recsys.snapshot import build_recsys_snapshot
+from closedloop.kinds.recsys.training import train_recsys_candidate
 from closedloop.kinds.recsys.visits import later_ratings, visits
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
+from closedloop.kinds.spam.packaging import log_spam_model
 from closedloop.kinds.spam.replay import SpamReplay
-from closedloop.packaging import log_recommender, log_spam_model
+from closedloop.kinds.spam.snapshot import build_spam_snapshot
+from closedloop.kinds.spam.training import train_spam_candidate
+from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import log_predictions, open_store, read_interactions
 from closedloop.store.tables import ConsensusLabel, FeedbackEvent, LabelingItem, Prediction

@@ -14,8 +14,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from closedloop import registry, tracking
-from closedloop.packaging import log_recommender, log_spam_model
+from closedloop import registry
+from closedloop.kinds.recsys.packaging import log_recommender
+from closedloop.kinds.spam.packaging import log_spam_model
+from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store
 from models.recsys.popularity import PopularityRecommender

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from closedloop import registry, tracking
-from closedloop.packaging import log_recommender
+from closedloop import registry
+from closedloop.kinds.recsys.packaging import log_recommender
+from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import (
     InteractionIn,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from closedloop import registry, tracking
+from closedloop import registry
+from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store, recent_predictions
 from services.api import create_app

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from closedloop.datasets.recsys import base_ratings
 from closedloop.kinds.contract import Describe
 from closedloop.kinds.recsys.config import NAME
+from closedloop.kinds.recsys.snapshot import base_ratings
 from closedloop.settings import Settings
 from closedloop.store import user_history
 

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from closedloop.datasets.recsys import build_recsys_snapshot
 from closedloop.kinds.contract import Monitored
 from closedloop.kinds.recsys.config import CONFIG
 from closedloop.kinds.recsys.reactions import read_reactions
+from closedloop.kinds.recsys.snapshot import build_recsys_snapshot
 from closedloop.monitoring.figures import finite
 from closedloop.store import Store
 from models.recsys.descriptors import (

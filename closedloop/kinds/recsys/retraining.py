@@ -7,11 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from closedloop.candidates import Candidate, train_recsys_candidate
-from closedloop.datasets.recsys import build_recsys_snapshot
 from closedloop.gate import GateDecision
-from closedloop.packaging import RecommenderModel
-from closedloop.promotion import gate_policy, judge_recsys
+from closedloop.kinds.recsys.packaging import RecommenderModel
+from closedloop.kinds.recsys.snapshot import build_recsys_snapshot
+from closedloop.kinds.recsys.training import judge_recsys, train_recsys_candidate
+from closedloop.retraining.candidate import Candidate
+from closedloop.retraining.policy import gate_policy
 
 
 class RecsysRetraining:

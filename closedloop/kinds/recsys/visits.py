@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from closedloop.datasets.recsys import base_ratings
 from closedloop.kinds.recsys.config import NAME
+from closedloop.kinds.recsys.snapshot import base_ratings
 from closedloop.kinds.simulation import nothing_left
 from closedloop.settings import Settings
 

@@ -96,7 +96,7 @@ class SpamBenchmarks:
         """The base period's messages to label, the retrain flow's fixed holdout to score on, and the
         baseline refit from term counts analysed once per text (`CachedSpamBaseline`)."""
         from closedloop import corpora
-        from closedloop.datasets.spam import fixed_holdout
+        from closedloop.kinds.spam.snapshot import fixed_holdout
         from models.labeling.cached_baseline import CachedSpamBaseline, CorpusCounts
         from models.spam.corpus import message_texts
 

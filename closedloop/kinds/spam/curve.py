@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from closedloop.datasets.spam import fixed_holdout
 from closedloop.kinds.curves import Curve, CurvePool
 from closedloop.kinds.spam.config import CONFIG
 from closedloop.kinds.spam.corpus import load_spam
+from closedloop.kinds.spam.snapshot import fixed_holdout
 from models.curves import spam_point
 from models.spam.corpus import message_texts
 

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.kinds.contract import Monitored
 from closedloop.kinds.spam.config import CONFIG, FEEDBACK_VOTES, NAME
 from closedloop.kinds.spam.feedback import message_key
+from closedloop.kinds.spam.snapshot import build_spam_snapshot
 from closedloop.monitoring.figures import finite
 from closedloop.store import Store, read_training_labels
 from models.spam.corpus import message_text

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from closedloop.datasets.spam import split_base_period
 from closedloop.kinds.simulation import Api, ReplayPolicy, Step, Users, nothing_left
 from closedloop.kinds.spam.config import FEEDBACK_VOTES, NAME
 from closedloop.kinds.spam.corpus import load_spam
 from closedloop.kinds.spam.feedback import message_key
 from closedloop.kinds.spam.replay_report import SpamReplayReport, rates
+from closedloop.kinds.spam.snapshot import split_base_period
 from closedloop.serving import new_prediction_id
 from closedloop.settings import Settings
 from closedloop.store import FeedbackIn, PredictionRecord

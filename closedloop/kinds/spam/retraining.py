@@ -6,11 +6,12 @@ from typing import Any
 
 import pandas as pd
 
-from closedloop.candidates import Candidate, train_spam_candidate
-from closedloop.datasets.spam import build_spam_snapshot
 from closedloop.gate import GateDecision
-from closedloop.packaging import SpamFilterModel
-from closedloop.promotion import gate_policy, judge_spam
+from closedloop.kinds.spam.packaging import SpamFilterModel
+from closedloop.kinds.spam.snapshot import build_spam_snapshot
+from closedloop.kinds.spam.training import judge_spam, train_spam_candidate
+from closedloop.retraining.candidate import Candidate
+from closedloop.retraining.policy import gate_policy
 
 
 class SpamRetraining:

@@ -15,8 +15,8 @@ from models.spam.corpus import message_text
 
 
 def checked_text(item: SpamIn, settings: Settings, where: str) -> str:
-    """The model's input text for `item`, built and PII-redacted exactly as `closedloop.packaging.spam_texts`
-    does, after the configured length caps (`InvalidRequest` naming the field and the limit)."""
+    """The model's input text for `item`, built and PII-redacted exactly as `packaging.spam_texts` does,
+    after the configured length caps (`InvalidRequest` naming the field and the limit)."""
     caps = {
         "text": settings.max_text_chars,
         "body": settings.max_text_chars,

@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from closedloop import tracking
 from closedloop.labeling import create_user, refill_queue
+from closedloop.registry import tracking
 from closedloop.settings import Settings, get_settings
 from closedloop.store import Store, open_store
 from models.labeling import QueuePolicy

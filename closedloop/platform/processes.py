@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 from closedloop.monitoring import workspace_dir
 from closedloop.orchestration import deployments_served, prefect_server_command
+from closedloop.platform.supervisor import Service, http_ok
 from closedloop.settings import Settings
-from closedloop.supervisor import Service, http_ok
 
 CLI = [sys.executable, "-m", "cli"]
 # Deployments the worker must have registered before it counts as ready (see flows/schedules.py).

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from closedloop import corpora
-from closedloop.datasets.checks import validate_recsys
-from closedloop.datasets.windows import newest_event, window_size
-from closedloop.lineage import snapshot_lineage
+from closedloop.retraining.checks import validate_recsys
+from closedloop.retraining.lineage import snapshot_lineage
+from closedloop.retraining.windows import newest_event, window_size
 from closedloop.settings import Settings
 from closedloop.store import Store, read_interactions, read_training_labels
 from models.recsys.movielens import MovieLens

@@ -1,40 +1,92 @@
-"""The gate applied to real models: score the challenger and the champion on the same window (the newest
-labelled traffic neither trained on) and base-period holdout, and decide."""
+"""The spam filter's candidates and the gate's comparison for it: fitting at the operating point, the
+binary decisions both models make on the window and the holdout, and labelled shadow traffic."""
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from closedloop.candidates import Candidate, spam_decisions
-from closedloop.datasets.recsys import RecsysSnapshot
-from closedloop.datasets.spam import SpamSnapshot
-from closedloop.gate import BinaryOutcomes, Floor, GateDecision, GatePolicy, UnitScores, decide
-from closedloop.packaging import RecommenderModel, SpamFilterModel
-from closedloop.settings import Settings
+from closedloop.gate import BinaryOutcomes, Floor, GateDecision, GatePolicy, decide
+from closedloop.kinds.spam.config import NAME
+from closedloop.kinds.spam.packaging import SpamFilterModel
+from closedloop.retraining.candidate import Candidate
 from closedloop.store import Store, read_training_labels, shadow_predictions
-from models.recsys.metrics import evaluate_from_histories
+from models.spam.metrics import classification_report
+from models.spam.training import fit_at_operating_point, fit_spam_model
 
-K = 10
-NDCG = "ndcg_at_10"
-PAIR = ["user_id", "item_id"]
+VALIDATION_FRACTION = 0.15
 
 
-def gate_policy(settings: Settings) -> GatePolicy:
-    return GatePolicy(
-        alpha=settings.gate_alpha,
-        min_improvement=settings.gate_min_improvement,
-        fpr_tolerance=settings.gate_fpr_tolerance,
-        n_bootstrap=settings.gate_n_bootstrap,
-        seed=settings.seed,
-        min_window=settings.gate_min_window,
+def train_spam_candidate(
+    snapshot: Any, name: str, *, seed: int = 0, target_fpr: float | None = None
+) -> Candidate:
+    """Fit on the snapshot's training rows at its operating point, and score the holdout.
+
+    With `target_fpr`, the baseline is cross-fitted (`fit_at_operating_point`: the threshold meets the FPR on
+    out-of-fold scores of the newest rows, then one fit on everything); the torch model, and any model with
+    `target_fpr=None`, fits on the older 85 % and chooses its threshold (and early stopping) on the newest
+    15 %."""
+    started = time.perf_counter()
+    train = snapshot.train
+    if target_fpr is not None and name == "baseline":
+        fitted = fit_at_operating_point(
+            name,
+            texts=train["text"].tolist(),
+            labels=train["label"].to_numpy(),
+            target_fpr=target_fpr,
+            seed=seed,
+        )
+        sizes = {"n_fit": len(train), "n_val": int(fitted.validation["n"])}
+    else:
+        n_val = max(1, int(len(train) * VALIDATION_FRACTION))
+        fit_part, val = train.iloc[:-n_val], train.iloc[-n_val:]
+        fitted = fit_spam_model(
+            name,
+            fit_texts=fit_part["text"].tolist(),
+            fit_labels=fit_part["label"].to_numpy(),
+            val_texts=val["text"].tolist(),
+            val_labels=val["label"].to_numpy(),
+            seed=seed,
+            progress=False,
+            target_fpr=target_fpr,
+        )
+        sizes = {"n_fit": len(fit_part), "n_val": n_val}
+    proba = fitted.estimator.predict_proba(snapshot.holdout["text"].tolist())[:, 1]
+    holdout = classification_report(snapshot.holdout["label"].to_numpy(), proba, fitted.threshold)
+    return Candidate(
+        task=NAME,
+        name=name,
+        estimator=fitted.estimator,
+        threshold=fitted.threshold,
+        selection_score=float(fitted.validation["f1"]),
+        holdout_metrics={f"holdout_{k}": float(v) for k, v in holdout.items()},
+        params={
+            "model": name,
+            **fitted.estimator.get_params(),
+            **sizes,
+            "target_fpr": target_fpr,
+            "validation_recall": float(fitted.validation["recall"]),
+            "validation_fpr": float(fitted.validation["fpr"]),
+        },
+        history=fitted.history,
+        seconds=time.perf_counter() - started,
     )
+
+
+def spam_decisions(model: Any, threshold: float, texts: list[str]) -> np.ndarray:
+    """Binary decisions of a spam model at its own threshold: what the gate compares."""
+    if not texts:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(model.predict_proba(texts))[:, 1] >= threshold
 
 
 def judge_spam(
     candidate: Candidate,
     champion: SpamFilterModel | None,
-    snapshot: SpamSnapshot,
+    snapshot: Any,
     policy: GatePolicy,
     *,
     floors: list[Floor],
@@ -114,35 +166,3 @@ def _pooled(window: BinaryOutcomes | None, shadow: pd.DataFrame) -> BinaryOutcom
     )
     y, new, old = (np.concatenate([p[i] for p in parts]) for i in range(3))
     return BinaryOutcomes(y_true=y, challenger=new, champion=old)
-
-
-def judge_recsys(
-    candidate: Candidate,
-    champion: RecommenderModel | None,
-    snapshot: RecsysSnapshot,
-    policy: GatePolicy,
-    *,
-    floors: list[Floor],
-) -> GateDecision:
-    """Compare per-user NDCG@10 on the window and on the holdout. Both models rank each user from the same
-    history (the snapshot's, folded in), so only what each learned differs, not what each was shown."""
-    train, valid = snapshot.train[PAIR], snapshot.valid[PAIR]
-
-    def scores(relevant: pd.DataFrame, seen: pd.DataFrame) -> UnitScores | None:
-        if relevant.empty:
-            return None
-        history = train[train["user_id"].isin(relevant["user_id"])]
-        new = evaluate_from_histories(candidate.estimator, history=history, relevant=relevant, seen=seen)
-        old = None
-        if champion is not None:
-            old = evaluate_from_histories(champion.estimator, history=history, relevant=relevant, seen=seen)
-        return UnitScores(
-            challenger=new.per_user[f"ndcg@{K}"].to_numpy(),
-            champion=None if old is None else old.per_user[f"ndcg@{K}"].to_numpy(),
-        )
-
-    holdout = scores(snapshot.holdout[PAIR], valid)
-    if holdout is None:
-        raise ValueError("the recommender snapshot has an empty holdout")
-    window = scores(snapshot.window[PAIR], snapshot.seen) if champion is not None else None
-    return decide(metric=NDCG, holdout=holdout, window=window, floors=floors, policy=policy)

@@ -63,12 +63,18 @@ def labels_due(
     after_labels = _latest(trained_labels, state.get("after_id"))
     after_interactions = _latest(trained_interactions, state.get("after_interaction_id"))
     with store.session() as session:
-        count = count_labels_since(session, model=model, after_id=after_labels)  # type: ignore[arg-type]
-        newest = {"labels": latest_label_id(session, model=model), "interactions": None}  # type: ignore[arg-type]
-        if model == "recsys":
+        count = count_labels_since(session, model=model, after_id=after_labels)
+        newest = {"labels": latest_label_id(session, model=model), "interactions": None}
+        if _learns_from_interactions(model):
             count += count_interactions_since(session, model=model, after_id=after_interactions)
             newest["interactions"] = latest_interaction_id(session, model=model)
     return count >= settings.label_trigger_count, count, newest
+
+
+def _learns_from_interactions(model: str) -> bool:
+    from closedloop.kinds import kind  # the kinds import the store this module reads: looked up when called
+
+    return kind(model).config.interactions
 
 
 def _latest(*ids: int | None) -> int | None:

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from closedloop import clock
-from closedloop.candidates import Candidate
 from closedloop.gate import GateDecision
 from closedloop.kinds import ModelKind
+from closedloop.retraining.candidate import Candidate
 from closedloop.settings import Settings
 from closedloop.store import Store
 

@@ -1,1 +1,0 @@
-"""Training snapshots: the base corpus plus consensus labels up to a watermark, validated and redacted."""
