@@ -8,7 +8,6 @@ dashboard's tests reuse them on a smaller scale.
 from __future__ import annotations
 
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from bench.contract import KindBenchmarks, taking_part
 from bench.dashboard_home import record_gate_decisions, write_report_fixtures
 from bench.report import markdown_table
 from closedloop.kinds import kinds
+from closedloop.platform.processes import free_port
 from closedloop.settings import Settings, child_environment
 from closedloop.store import Store, log_predictions, open_store, record_alias_move
 from closedloop.store import record_feedback_batch as store_feedback
@@ -81,12 +81,6 @@ def record_gate_history(store: Store) -> None:
                     from_version=frm, to_version=to, actor="retrain-flow", reason=reason, evidence=evidence,
                     created_at=now - timedelta(hours=hours_ago),
                 )  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -42,7 +42,7 @@ def record_gate_decisions(settings: Settings) -> None:
 
 def write_report_fixtures(home: Path) -> None:
     """A drift summary with its HTML report and a learning curve per model, in the flows' schemas."""
-    reports = home / "reports"
+    reports = Settings(home=home).reports_dir
     # score(n) = 1 − (a·n^(−b) + c), the learning-curve flow's power law; 1 − c is the asymptote.
     for found, parts in taking_part("dashboard"):
         model, (metric, (a, b, c)) = found.name, parts.example_curve

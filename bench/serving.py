@@ -21,9 +21,10 @@ from bench.contract import KindBenchmarks, PredictionLoad, benchmarks_of, taking
 from bench.feedback_load import SECONDS, feedback, writer
 from bench.loadgen import drive
 from bench.report import markdown_table
-from bench.servers import free_port, mlflow_server, our_server, scratch_postgres, serves
+from bench.servers import mlflow_server, our_server, scratch_postgres, serves
 from closedloop import registry
 from closedloop.kinds import ModelKind, kinds
+from closedloop.platform.processes import free_port
 from closedloop.registry import tracking
 from closedloop.registry.packaging import load_wrapper
 from closedloop.settings import Settings, get_settings

@@ -215,6 +215,17 @@ class Settings(BaseSettings):
         return self.mlflow_dir / "artifacts"
 
     @property
+    def reports_dir(self) -> Path:
+        """HOME/reports: monitoring (`monitoring/<kind>/`) and the learning curves (`learning-curve/`) write
+        here, and the dashboard serves from here."""
+        return (self.home / "reports").resolve()
+
+    @property
+    def evidently_dir(self) -> Path:
+        """The Evidently workspace: `evidently ui --workspace <this>` browses every monitoring run."""
+        return (self.home / "evidently").resolve()
+
+    @property
     def prefect_home(self) -> Path:
         return (self.home / "prefect").resolve()
 

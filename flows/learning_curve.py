@@ -44,7 +44,7 @@ class NoLearningCurve(LookupError):
 
 def curve_dir(settings: Settings) -> Path:
     """HOME/reports/learning-curve, where the dashboard reads the curves."""
-    return settings.home / "reports" / "learning-curve"
+    return settings.reports_dir / "learning-curve"
 
 
 def kind_curve(found: ModelKind) -> Curve:

@@ -1,4 +1,5 @@
-"""Where monitoring output lives under HOME (kept free of heavy imports: the CLI's start-up reads it)."""
+"""Where monitoring output lives under HOME: the settings' paths, under the names monitoring reads them by
+(kept free of heavy imports: the CLI's start-up reads it)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from closedloop.settings import Settings
 
 
 def workspace_dir(settings: Settings) -> Path:
-    """The Evidently workspace: `evidently ui --workspace <this>` browses every monitoring run."""
-    return (settings.home / "evidently").resolve()
+    """The Evidently workspace (`Settings.evidently_dir`)."""
+    return settings.evidently_dir
 
 
 def reports_dir(settings: Settings) -> Path:
-    """HOME/reports; monitoring writes under `monitoring/<model>/` here."""
-    return (settings.home / "reports").resolve()
+    """HOME/reports (`Settings.reports_dir`); monitoring writes under `monitoring/<kind>/` here."""
+    return settings.reports_dir

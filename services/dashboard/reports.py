@@ -20,7 +20,7 @@ TOP_COLUMNS = 8
 
 
 def reports_root(settings: Settings) -> Path:
-    return (settings.home / "reports").resolve()
+    return settings.reports_dir
 
 
 def report_file(settings: Settings, relative: str) -> Path | None:

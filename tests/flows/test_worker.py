@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,13 @@ from mlflow import MlflowClient
 
 from closedloop import corpora, registry
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
+from closedloop.platform.processes import free_port
 from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.spam.corpus import message_text
 from tests.factories import synthetic_message, synthetic_spam_corpus
 from tests.kernel.store.factories import SPAM
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(predicate, *, timeout: float, what: str):  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,15 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from closedloop.platform.processes import free_port
 from closedloop.store import open_store
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
