@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         default=[],
         description="Extra model kinds (package.module:ATTRIBUTE) beside those installed packages register.",
     )
+    enabled_kinds: list[str] = Field(
+        default=[], description="The registered kinds this deployment runs, by name; empty: every one."
+    )
 
     # Training snapshots.
     base_fraction: float = Field(
@@ -46,11 +49,11 @@ class Settings(BaseSettings):
     feedback_trust: Literal["unanimous", "majority"] = Field(
         default="unanimous", description="How user feedback becomes a label: unanimous | majority."
     )
-    spam_target_fpr: float = Field(
+    target_fpr: float = Field(
         default=0.01,
         ge=0.0,
         lt=1.0,
-        description="Spam operating point: the threshold is the lowest whose validation FPR is at most this.",
+        description="Classifiers' operating point: the lowest threshold with validation FPR at most this.",
     )
     candidates: dict[str, list[str]] = Field(
         default={},

@@ -2,7 +2,8 @@
 
 Kinds come from the entry-point group `closedloop.kinds` (closedloop's own two, and any installed package
 that declares one) and from `CLOSEDLOOP_KINDS` (`package.module:ATTRIBUTE` names, for a kind that is not
-an installed distribution). `kinds()` lists them in their configured order; `kind(name)` finds one.
+an installed distribution). `CLOSEDLOOP_ENABLED_KINDS` narrows what this deployment runs (empty: every
+registered kind). `kinds()` lists them in their configured order; `kind(name)` finds one.
 """
 
 from __future__ import annotations
@@ -61,21 +62,25 @@ def load_kind(reference: str) -> ModelKind:
 
 
 @lru_cache(maxsize=8)
-def _registered(extra: tuple[str, ...]) -> tuple[ModelKind, ...]:
+def _registered(extra: tuple[str, ...], enabled: tuple[str, ...]) -> tuple[ModelKind, ...]:
     found = [point.load() for point in entry_points(group=GROUP)]
     found += [load_kind(reference) for reference in extra]
     instances = [k() if isinstance(k, type) else k for k in found]
     named = kinds_named(instances)
-    return tuple(sorted(named.values(), key=lambda k: (k.config.position, k.name)))
+    unknown = sorted(set(enabled) - set(named))
+    if unknown:
+        raise UnknownKind(f"enabled kinds {unknown} are not registered; registered kinds: {', '.join(named)}")
+    chosen = [k for k in named.values() if not enabled or k.name in enabled]
+    return tuple(sorted(chosen, key=lambda k: (k.config.position, k.name)))
 
 
 def kinds(extra: tuple[str, ...] | None = None) -> list[ModelKind]:
-    """Every registered kind, in order; `extra` defaults to the settings' `kinds`."""
-    if extra is None:
-        from closedloop.settings import get_settings
+    """Every registered (and enabled) kind, in order; `extra` defaults to the settings' `kinds`."""
+    from closedloop.settings import get_settings
 
-        extra = tuple(get_settings().kinds)
-    return list(_registered(tuple(extra)))
+    settings = get_settings()
+    extra = tuple(settings.kinds) if extra is None else extra
+    return list(_registered(tuple(extra), tuple(settings.enabled_kinds)))
 
 
 def kind(name: str, extra: tuple[str, ...] | None = None) -> ModelKind:

@@ -98,7 +98,7 @@ class SpamReplay(SpamReplayReport):
         return {message_key(t): int(y) for t, y in zip(texts, self.messages["label"], strict=True)}
 
     def setup(self) -> dict[str, Any]:
-        return {"spam_target_fpr": self.settings.spam_target_fpr}
+        return {"target_fpr": self.settings.target_fpr}
 
     def step(self, item: Any, api: Api, users: Users) -> Step:
         """Ask the API about one message; the user may report on its answer through `/v1/feedback`."""

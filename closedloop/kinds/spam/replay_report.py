@@ -51,7 +51,7 @@ class SpamReplayReport:
 
     def notes(self, result: dict[str, Any]) -> list[str]:
         """Settings of this kind that the report's setup sentence names."""
-        return [f"spam threshold for FPR {result['spam_target_fpr']:.0%}"]
+        return [f"spam threshold for FPR {result['target_fpr']:.0%}"]
 
     def verdicts(self, result: dict[str, Any]) -> list[tuple[str, str, bool]]:
         """(target, measured, met) for each of the replay's targets."""

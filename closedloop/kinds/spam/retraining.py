@@ -25,7 +25,7 @@ class SpamRetraining:
         )
 
     def train(self, snapshot: Any, name: str, settings: Any) -> Candidate:
-        return train_spam_candidate(snapshot, name, seed=settings.seed, target_fpr=settings.spam_target_fpr)
+        return train_spam_candidate(snapshot, name, seed=settings.seed, target_fpr=settings.target_fpr)
 
     def judge(
         self,
