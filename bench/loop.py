@@ -107,7 +107,7 @@ def _measure(platform: Platform, found: ModelKind) -> dict[str, Any]:
     tags = version_tags(platform.mlflow, name, "2") or {}
     runs = [
         r
-        for r in deployment_flow_runs(platform.ports.prefect_api_url, f"retrain-{found.name}")
+        for r in deployment_flow_runs(platform.ports.prefect_api_url, triggers.retrain_deployment(found.name))
         if r["parameters"].get("reason") == triggers.LABELS_EVENT
     ]
     if not runs or tags.get("trigger") != triggers.LABELS_EVENT:

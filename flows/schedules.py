@@ -30,7 +30,7 @@ def deployments(settings: Settings) -> list[Any]:
         )
         built.append(
             retrain.to_deployment(
-                name=f"retrain-{model}",
+                name=triggers.retrain_deployment(model),
                 parameters={"model": model, "reason": "schedule"},
                 cron=settings.retrain_cron,
                 triggers=[on_event],
@@ -40,7 +40,7 @@ def deployments(settings: Settings) -> list[Any]:
     # Python process) would only slow each other down; a run due while one is going is cancelled.
     built.append(
         watch_labels.to_deployment(
-            name="watch-labels",
+            name=triggers.WATCH_LABELS_DEPLOYMENT,
             interval=settings.label_watch_seconds,
             concurrency_limit=ConcurrencyLimitConfig(
                 limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW

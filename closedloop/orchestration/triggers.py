@@ -21,6 +21,12 @@ from closedloop.store import (
 LABELS_EVENT = "closedloop.labels.threshold"
 DRIFT_EVENT = "closedloop.drift.detected"
 RETRAIN_EVENTS = (LABELS_EVENT, DRIFT_EVENT)
+WATCH_LABELS_DEPLOYMENT = "watch-labels"
+
+
+def retrain_deployment(model: str) -> str:
+    """The name of a kind's retrain deployment: the worker serves one per enabled kind."""
+    return f"retrain-{model}"
 
 
 def resource_id(model: str) -> str:

@@ -17,14 +17,20 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from closedloop.kinds import kinds
 from closedloop.monitoring import workspace_dir
-from closedloop.orchestration import deployments_served, prefect_server_command
+from closedloop.orchestration import deployments_served, prefect_server_command, triggers
 from closedloop.platform.supervisor import Service, http_ok
 from closedloop.settings import Settings
 
 CLI = [sys.executable, "-m", "cli"]
-# Deployments the worker must have registered before it counts as ready (see flows/schedules.py).
-WORKER_DEPLOYMENTS = frozenset({"retrain-spam", "retrain-recsys", "watch-labels"})
+
+
+def worker_deployments() -> frozenset[str]:
+    """Deployments the worker must have registered before it counts as ready (see flows/schedules.py): a
+    retrain per enabled kind and the label watcher."""
+    retrains = (triggers.retrain_deployment(found.name) for found in kinds())
+    return frozenset({*retrains, triggers.WATCH_LABELS_DEPLOYMENT})
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def platform_services(
             "worker",
             [*CLI, "worker"],
             env=with_prefect,
-            ready=lambda: deployments_served(ports.prefect_api_url, WORKER_DEPLOYMENTS),
+            ready=lambda: deployments_served(ports.prefect_api_url, worker_deployments()),
             needs=("prefect",),
         ),
         *first,
