@@ -85,6 +85,11 @@ def platform_environment(settings: Mapping[str, str]) -> dict[str, str]:
     return {**base, **FAST_PREFECT, **{f"CLOSEDLOOP_{k.upper()}": v for k, v in settings.items()}}
 
 
+def _parsed(value: str) -> Any:
+    """A setting as the environment gives it: JSON lists and objects decoded, anything else as is."""
+    return json.loads(value) if value[:1] in "[{" else value
+
+
 @contextmanager
 def running_platform(
     workdir: Path, *, data_dir: Path, settings: Mapping[str, str] = {}, timeout: float = 300.0
@@ -95,8 +100,8 @@ def running_platform(
     paths = {"home": str(workdir / "home"), "data_dir": str(data_dir)}
     chosen = {**fast_settings(Settings.model_validate(paths)), **settings, **paths}
     env = platform_environment(chosen)
-    # In this process only paths and intervals matter; the candidate lists (JSON in the environment) do not.
-    config = Settings.model_validate({k: v for k, v in chosen.items() if k != "candidates"})
+    # The children read lists and maps as JSON from the environment; this process reads the same values.
+    config = Settings.model_validate({k: _parsed(v) for k, v in chosen.items()})
     config.home.mkdir(parents=True, exist_ok=True)
     for found in kinds(tuple(config.kinds)):
         found.fetch(config)
