@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     candidates: dict[str, list[str]] = Field(
         default={},
         description="Candidates a retrain trains, per kind, overriding the kind's defaults, e.g. "
-        '{"spam": ["baseline"]}.',
+        '{"<kind>": ["baseline"]} (`closedloop kinds` lists the names and their candidates).',
     )
 
     # The promotion gate.
@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     gate_floors: dict[str, dict[str, float]] = Field(
         default={},
         description="First-model floors per kind and metric, overriding the kind's own, e.g. "
-        '{"spam": {"f1": 0.9}}.',
+        '{"<kind>": {"f1": 0.9}}.',
     )
 
     # Orchestration.

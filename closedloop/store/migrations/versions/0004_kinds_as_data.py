@@ -60,8 +60,12 @@ def upgrade() -> None:
             )
 
 
+class IrreversibleMigration(RuntimeError):
+    """A downgrade that would refuse rows written since the upgrade."""
+
+
 def downgrade() -> None:
-    raise NotImplementedError(
+    raise IrreversibleMigration(
         "0004 is one-way: rows of kinds other than the two that 0001 listed may exist by now, and a CHECK "
         "added back would refuse them; restore a backup taken before the upgrade instead"
     )
