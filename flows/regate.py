@@ -1,11 +1,12 @@
 """Re-judging the standing challenger on the live traffic it shadow-scored.
 
-A spam challenger the gate refused for want of evidence stays the `challenger` alias, and the API keeps
-shadow-scoring a share of traffic with it (`CLOSEDLOOP_SHADOW_SHARE`). Once `gate_min_window` of those
-messages have been labelled, that paired evidence — both models' decisions as they were served — joins the
-window of labels neither model trained on, and the gate judges the challenger again. The label watcher
-runs this; a challenger is judged again only when its shadow evidence has grown by another
-`gate_min_window` messages, so the same evidence is never tested twice.
+A challenger the gate refused for want of evidence stays the `challenger` alias, and for a kind whose
+challenger shadow-scores (the spam filter), the API keeps shadow-scoring a share of traffic with it
+(`CLOSEDLOOP_SHADOW_SHARE`); the kind hands over the labelled part (`ModelKind.labelled_shadow`). Once
+`gate_min_window` of those messages have been labelled, that paired evidence — both models' decisions as
+they were served — joins the window of labels neither model trained on, and the gate judges the challenger
+again. The label watcher runs this; a challenger is judged again only when its shadow evidence has grown
+by another `gate_min_window` messages, so the same evidence is never tested twice.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from prefect import flow, get_run_logger
 
 from closedloop import registry
 from closedloop.kinds import kind
-from closedloop.kinds.spam.training import labelled_shadow
 from closedloop.registry import tracking
 from closedloop.registry.decisions import decision_tags
 from closedloop.registry.packaging import load_wrapper
@@ -44,7 +44,7 @@ def regate_challenger(model: str) -> dict[str, Any]:
     tags = dict(challenger.tags or {})
     store = open_store(settings.store_url)
     try:
-        shadow = labelled_shadow(
+        shadow = kind(model).labelled_shadow(
             store, champion_version=str(champion.version), challenger_version=str(challenger.version)
         )
         judged_on = int(tags.get(SHADOW_TAG, "0"))

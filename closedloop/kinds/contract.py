@@ -264,6 +264,11 @@ class ModelKind(ABC):
         `config.shadow`; the default scores nothing (the records come back as they are)."""
         return records
 
+    def labelled_shadow(self, store: Any, *, champion_version: str, challenger_version: str) -> pd.DataFrame:
+        """Live traffic `champion_version` served and `challenger_version` shadow-scored, since labelled: the
+        evidence on which `flows/regate.py` judges a refused challenger again. The default has none."""
+        return pd.DataFrame()
+
     def catalogue(self, wrapper: Any) -> Container[int] | None:
         """The item ids a served model knows (interaction items are checked against it); None: no check."""
         return None

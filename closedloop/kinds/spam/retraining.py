@@ -9,7 +9,7 @@ import pandas as pd
 from closedloop.gate import GateDecision
 from closedloop.kinds.spam.packaging import SpamFilterModel
 from closedloop.kinds.spam.snapshot import build_spam_snapshot
-from closedloop.kinds.spam.training import judge_spam, train_spam_candidate
+from closedloop.kinds.spam.training import judge_spam, labelled_shadow, train_spam_candidate
 from closedloop.retraining.candidate import Candidate
 from closedloop.retraining.policy import gate_policy
 
@@ -38,6 +38,11 @@ class SpamRetraining:
     ) -> GateDecision:
         floors = self.floors(settings)  # type: ignore[attr-defined]
         return judge_spam(candidate, champion, snapshot, gate_policy(settings), floors=floors, shadow=shadow)
+
+    def labelled_shadow(self, store: Any, *, champion_version: str, challenger_version: str) -> pd.DataFrame:
+        return labelled_shadow(
+            store, champion_version=champion_version, challenger_version=challenger_version
+        )
 
     def wrap(self, candidate: Candidate, snapshot: Any) -> SpamFilterModel:
         return SpamFilterModel(candidate.estimator, candidate.threshold or 0.5)
