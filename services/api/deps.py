@@ -28,15 +28,15 @@ def _caller(runtime: Runtime, given: str | None, *, role: Role) -> ApiKey | None
     `allow_anonymous_writes` lets through (on admin routes only while no admin key exists)."""
     keys = runtime.keys
     exists = any(key.role == role for key in keys)
+    if given is None and runtime.settings.allow_anonymous_writes and (role == "client" or not exists):
+        return None
+    if not exists:
+        raise HTTPException(
+            401,
+            detail=f"no {role} API key is configured, so this route refuses calls: {HOW_TO_CREATE}, then "
+            "send it as the X-API-Key header (CLOSEDLOOP_ALLOW_ANONYMOUS_WRITES=true opens it to anyone)",
+        )
     if given is None:
-        if runtime.settings.allow_anonymous_writes and (role == "client" or not exists):
-            return None
-        if not exists:
-            raise HTTPException(
-                401,
-                detail=f"no {role} API key is configured, so this route refuses calls: {HOW_TO_CREATE}, then "
-                "send it as the X-API-Key header (CLOSEDLOOP_ALLOW_ANONYMOUS_WRITES=true opens it to anyone)",
-            )
         raise HTTPException(401, detail=f"missing X-API-Key header: this route needs a {role} key")
     found = find_key(keys, given, role=role)
     if found is None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from closedloop.settings import Settings
 from services.api import create_app
+from tests.factories import write_api_keys
 from tests.services.conftest import open_client, wait_ready
 
 
@@ -56,6 +57,7 @@ def test_without_any_key_every_write_and_admin_route_refuses_and_says_how_to_mak
 def test_not_ready_without_any_model(tmp_path: Path):
     """No registry and no cache: the API runs, says 503 on /readyz, and 503 on predictions."""
     settings = Settings(home=tmp_path / "empty", mlflow_tracking_uri=f"sqlite:///{tmp_path}/missing/dir/m.db")
+    write_api_keys(settings.home)
     with open_client(create_app(settings)) as client:
         assert client.get("/healthz").status_code == 200
         ready = client.get("/readyz")
