@@ -5,6 +5,8 @@ the torch candidate fail the whole flow. Now the reports never become labels, a 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -31,6 +33,10 @@ def flood(settings: Settings, *, key: str | None) -> None:
     ]  # ham, as the corpus writes it
     headers = {"X-API-Key": key} if key else {}
     with TestClient(create_app(settings.model_copy(update={"reload_seconds": 3600})), headers=headers) as api:
+        deadline = time.monotonic() + 60  # the champion loads in the background (no recommender here)
+        while api.post("/v1/spam/predict", json=items[0]).status_code == 503:
+            assert time.monotonic() < deadline, "the spam champion never loaded"
+            time.sleep(0.1)
         ids = []
         for start in range(0, FLOOD, 1000):
             answer = api.post("/v1/spam/predict:batch", json={"items": items[start : start + 1000]})
@@ -67,7 +73,7 @@ def test_a_flood_of_one_sided_reports_never_stops_the_retrain(spam_home: Setting
     # instead of refusing, a candidate that cannot train on them is skipped, and the gate refuses the rest.
     write_api_keys(spam_home.home)
     flood(spam_home, key=CLIENT_KEY)
-    assert count(spam_home, ConsensusLabel, source="user_feedback") == FLOOD
     trusted = retrain(model="spam", reason="test", candidates=["baseline", "torch"])
+    assert count(spam_home, ConsensusLabel, source="user_feedback") == FLOOD
     assert not trusted.promoted and champion(spam_home) == "1", trusted.reason
     assert trusted.version != "" and trusted.evidence["rule"] != "no_candidate"
