@@ -86,7 +86,9 @@ def record_gate_history(store: Store) -> None:
 @contextmanager
 def serve(home: Path, port: int) -> Iterator[str]:
     """The real API (uvicorn, app factory) over `home` in a child process; yields its base URL."""
-    env = child_environment(settings={"home": str(home), "reload_seconds": "3600"})
+    env = child_environment(
+        settings={"home": str(home), "reload_seconds": "3600", "allow_anonymous_writes": "true"}
+    )
     command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:

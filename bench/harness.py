@@ -22,6 +22,7 @@ from closedloop.kinds import kinds
 from closedloop.platform.processes import Ports, as_client, platform_services
 from closedloop.platform.supervisor import Service, Supervisor, group_alive
 from closedloop.registry import tracking
+from closedloop.serving.keys import ensure_keys
 from closedloop.settings import Settings
 
 T = TypeVar("T")
@@ -103,6 +104,7 @@ def running_platform(
     # The children read lists and maps as JSON from the environment; this process reads the same values.
     config = Settings.model_validate({k: _parsed(v) for k, v in chosen.items()})
     config.home.mkdir(parents=True, exist_ok=True)
+    ensure_keys(config)  # as `closedloop demo` does: the API and the replay read them from the home
     for found in kinds(tuple(config.kinds)):
         found.fetch(config)
     ports = Ports.free()

@@ -16,6 +16,7 @@ from cli import (
     data,
     demo,
     interactions,
+    keys,
     kinds,
     labels,
     models,
@@ -41,6 +42,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(users.app, name="users")
 app.add_typer(labels.app, name="labels")
 app.add_typer(interactions.app, name="interactions")
+app.add_typer(keys.app, name="keys")
 app.command(name="retrain")(retrain.retrain)
 train.register(app)
 kinds.register(app)
@@ -60,6 +62,7 @@ USER_ERRORS = (
     ("closedloop.registry", "RegistryError"),
     ("closedloop.retraining.checks", "DataValidationError"),
     ("closedloop.store.errors", "StoreError"),
+    ("closedloop.serving.keys", "KeyFileError"),
     ("closedloop.orchestration", "OrchestrationError"),
 )
 

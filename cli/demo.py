@@ -89,6 +89,13 @@ def demo(
             console.print(f"{name}: {'cached' if summary['cached'] else 'fetched'} {summary['counts']}")
     if no_services:
         return
+    from closedloop.serving.keys import ensure_keys, key_file
+
+    client_key, admin_key = ensure_keys(settings)
+    console.print(
+        f"API keys (mode 0600) in {key_file(settings)}: client {client_key.id} (trusted; the replay sends "
+        f"it), admin {admin_key.id} — send one as the X-API-Key header"
+    )
     client = tracking.configure(settings)
     missing = [
         k.name

@@ -32,7 +32,8 @@ def simulate(
     ] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the simulated users.")] = 0,
     api_key: Annotated[
-        str | None, typer.Option("--api-key", help="Client key (default: the first CLOSEDLOOP_API_KEYS).")
+        str | None,
+        typer.Option("--api-key", help="Client key (default: the home's first client key, trusted first)."),
     ] = None,
     ready_timeout: Annotated[
         float, typer.Option(min=1.0, help="Seconds to wait for the API to serve a champion.")
@@ -74,7 +75,7 @@ def simulate(
                 feedback_rate=feedback_rate,
                 wrong_share=wrong_share,
                 seed=seed,
-                api_key=api_key or (settings.api_keys[0] if settings.api_keys else None),
+                api_key=api_key or _client_key(settings),
                 ready_timeout=ready_timeout,
                 annotators=annotators,
                 passes=passes,
@@ -89,6 +90,16 @@ def simulate(
         print_benchmark(result)
     else:
         emit_table(f"closedloop simulate {model}", _flat(result))
+
+
+def _client_key(settings: Any) -> str | None:
+    """The key the simulated users send: a trusted client key if there is one (HOME/api-keys.json, the
+    settings), else any client key; None: no key (the API must allow anonymous writes)."""
+    from closedloop.serving.keys import configured_keys
+
+    clients = [k for k in configured_keys(settings) if k.role == "client"]
+    clients.sort(key=lambda k: k.trust != "trusted")
+    return clients[0].secret if clients else None
 
 
 def _live(model: str, settings: Any, *, api: str, annotators: bool, **options: Any) -> dict[str, Any]:

@@ -97,11 +97,28 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4200, description="Port of the Prefect server the worker starts.")
 
     # Serving.
+    trusted_api_keys: list[str] | None = Field(
+        default=None,
+        description="Trusted client keys (X-API-Key): applications whose users each count as a voter.",
+    )
     api_keys: list[str] | None = Field(
-        default=None, description="Client keys (X-API-Key) for the API's write routes; None: open (warned)."
+        default=None,
+        description="Untrusted client keys: all actors under one such key cast one vote of reduced weight.",
     )
     admin_api_keys: list[str] | None = Field(
-        default=None, description="Admin keys for /v1/admin routes, distinct from client keys; None: open."
+        default=None, description="Admin keys for /v1/admin routes, distinct from client keys."
+    )
+    allow_anonymous_writes: bool = Field(
+        default=False,
+        description="Accept calls without a key on the client routes (their feedback never becomes a "
+        "label), and on the admin routes while no admin key exists. Off: such calls are refused (401).",
+    )
+    untrusted_vote_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Weight of one untrusted key's vote on a subject (a trusted actor's is 1; a label needs "
+        "at least 1 in all).",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body (413 above).")
     max_text_chars: int = Field(default=100_000, ge=1, description="Longest spam text or body field.")

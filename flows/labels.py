@@ -29,7 +29,12 @@ def watch_labels() -> dict[str, int]:
         for found in kinds():
             model = found.name
             with store.session() as session:
-                derive_feedback_labels(session, kind=kind(model), trust=settings.feedback_trust)  # type: ignore[arg-type]
+                derive_feedback_labels(
+                    session,
+                    kind=kind(model),
+                    trust=settings.feedback_trust,
+                    untrusted_weight=settings.untrusted_vote_weight,
+                )  # type: ignore[arg-type]
                 queued = top_up_queue(session, model=model, settings=settings)  # type: ignore[arg-type]
             if queued:
                 logger.info("%s: %d items queued for labeling", model, queued)

@@ -1,8 +1,10 @@
 """The retraining flow: snapshot fresh data → validate → train candidates (in parallel) → evaluate →
 register → gate → promote or not → emit an event.
 
-A failure anywhere before the promotion leaves the champion alias untouched (promotion is the last write),
-and the failed flow run shows which task broke. MLflow calls retry on transient errors.
+A candidate that cannot be trained (bad data for it, a bug) is recorded as a FAILED MLflow run tagged with its
+error and skipped; when none can be trained the flow ends with a "no_candidate" decision and the champion
+stays. A failure anywhere else before the promotion leaves the champion alias untouched (promotion is the
+last write), and the failed flow run shows which task broke. MLflow calls retry on transient errors.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mlflow
-from mlflow.exceptions import MlflowException
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
@@ -27,34 +28,18 @@ from closedloop.registry.decisions import decision_tags
 from closedloop.registry.packaging import load_wrapper, log_wrapper
 from closedloop.retraining import pipeline
 from closedloop.retraining.candidate import Candidate
-from closedloop.retraining.lineage import code_version
 from closedloop.retraining.pipeline import Watermarks
 from closedloop.settings import Settings, get_settings
 from closedloop.store import Store, derive_feedback_labels, open_store
+from flows.candidates import (
+    CandidateFailure,
+    lineage_tags,
+    record_failures,
+    train_candidate,
+)
+from flows.candidates import transient as _transient
 
 log = logging.getLogger(__name__)
-
-
-def _transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only what another attempt can fix: an unreachable tracking server, not a bad model."""
-    try:
-        state.result()
-    except (MlflowException, ConnectionError, TimeoutError) as exc:
-        return not isinstance(exc, MlflowException) or exc.error_code in {
-            "TEMPORARILY_UNAVAILABLE",
-            "INTERNAL_ERROR",
-        }
-    except Exception:
-        return False
-    return False
-
-
-@dataclass(frozen=True)
-class CandidateFailure:
-    """A candidate that could not be trained: named in the run, skipped by the gate."""
-
-    name: str
-    error: str
 
 
 @dataclass
@@ -69,7 +54,7 @@ class RetrainResult:
 
 
 class RetrainError(RuntimeError):
-    """No candidate could be trained: the flow fails, and the champion stays."""
+    """The retrain could not run to a decision (kept for callers that catch it)."""
 
 
 @task(name="snapshot-and-validate", cache_policy=NO_CACHE)
@@ -77,21 +62,16 @@ def snapshot(model: str, settings: Settings, store: Store, trained_on: Watermark
     """Turn agreed user feedback into labels, then snapshot base corpus + labels (+ interactions) and
     validate it; what the champion (`trained_on`) has not seen supplies the gate's window."""
     with store.session() as session:
-        derived = derive_feedback_labels(session, kind=kind(model), trust=settings.feedback_trust)  # type: ignore[arg-type]
+        derived = derive_feedback_labels(
+            session,
+            kind=kind(model),
+            trust=settings.feedback_trust,
+            untrusted_weight=settings.untrusted_vote_weight,
+        )  # type: ignore[arg-type]
     get_run_logger().info(
         "feedback → labels: %d written, %d disputed", len(derived.written), len(derived.disputed)
     )
     return pipeline.snapshot(kind(model), settings, store, trained_on)
-
-
-@task(name="train-candidate", cache_policy=NO_CACHE)
-def train_candidate(model: str, name: str, data: Any, settings: Settings) -> Candidate | CandidateFailure:
-    """One candidate; a failure is recorded and skipped (the other candidates still compete)."""
-    try:
-        return pipeline.train(kind(model), data, settings, name)
-    except Exception as error:  # one broken candidate must not stop the retrain
-        get_run_logger().exception("candidate %s failed", name)
-        return CandidateFailure(name=name, error=f"{type(error).__name__}: {error}")
 
 
 @task(
@@ -113,22 +93,11 @@ def log_and_register(
     tracking.configure(settings)
     name = registry.registered_name(model)
     winner = max(candidates, key=lambda c: c.selection_score)
-    lineage_tags = {
-        **Watermarks.of(data).as_tags(),
-        "lineage.newest_event_at": str(data.lineage["reads"]["newest_event_at"]),
-        "lineage.interactions_last_id": str(data.lineage.get("interactions_watermark", {}).get("last_id")),
-        "lineage.code_version": code_version(),
-        "lineage.train_sha256": data.lineage["train_sha256"],
-        "lineage.holdout_sha256": data.lineage["holdout_sha256"],
-        "lineage.feedback_last_label_id": str(data.lineage["feedback_watermark"]["last_label_id"]),
-        "lineage.feedback_last_label_at": str(data.lineage["feedback_watermark"]["last_label_at"]),
-        "lineage.corpus_sha256": str(data.lineage["corpus_manifest"].get("files")),
-        "trigger": reason,
-    }
+    tags = lineage_tags(data, reason)
     version, run_id = "", ""
     for cand in candidates:
         with tracking.training_run(
-            settings, experiment=name, run_name=f"{model}-{cand.name}", tags=lineage_tags
+            settings, experiment=name, run_name=f"{model}-{cand.name}", tags=tags
         ) as run:
             mlflow.log_params(tracking.flatten_params(cand.params))
             for record in cand.history:
@@ -157,6 +126,32 @@ def log_and_register(
             if cand is winner:
                 version, run_id = str(info.registered_model_version), run.info.run_id
     return version, run_id, winner
+
+
+def _no_candidate(
+    model: str, reason: str, failed: list[CandidateFailure], runs: dict[str, str], champion: str | None
+) -> RetrainResult:
+    """The decision when no candidate could be trained: nothing registered, the champion stays."""
+    why = "no candidate could be trained: " + "; ".join(f"{f.name}: {f.error}" for f in failed)
+    emit_event(
+        event="closedloop.model.refused",
+        resource={"prefect.resource.id": f"closedloop.model.{registry.registered_name(model)}"},
+        payload={"version": None, "reason": why, "trigger": reason},
+    )
+    evidence = {
+        "rule": "no_candidate",
+        "champion_version": champion,
+        "failures": {f.name: {"error": f.error, "run_id": runs.get(f.name)} for f in failed},
+    }
+    return RetrainResult(
+        task=model,
+        version="",
+        promoted=False,
+        reason=why,
+        champion=champion,
+        evidence=evidence,
+        failed=[f.name for f in failed],
+    )
 
 
 @task(name="gate", retries=2, retry_delay_seconds=2, retry_condition_fn=_transient, cache_policy=NO_CACHE)
@@ -261,8 +256,10 @@ def retrain(model: str, reason: str = "manual", candidates: list[str] | None = N
         failed = [o for o in outcomes if isinstance(o, CandidateFailure)]
         for failure in failed:
             logger.warning("candidate %s skipped: %s", failure.name, failure.error)
+        runs = record_failures(model, failed, data, settings, reason) if failed else {}
         if not trained:
-            raise RetrainError("every candidate failed: " + "; ".join(f"{f.name}: {f.error}" for f in failed))
+            logger.warning("no candidate could be trained; the champion stays")
+            return _no_candidate(model, reason, failed, runs, _champion_version(settings, model))
         for cand in trained:
             logger.info(
                 "candidate %s: selection %.4f, holdout %s (%.1fs)",
@@ -273,6 +270,8 @@ def retrain(model: str, reason: str = "manual", candidates: list[str] | None = N
             )
         version, run_id, winner = log_and_register(model, trained, data, settings, reason)
         promoted, why, evidence = gate(model, version, run_id, winner, data, settings, store, actor)
+        if failed:
+            evidence = {**evidence, "failed_candidates": {f.name: f.error for f in failed}}
         logger.info("gate on %s v%s: %s", registry.registered_name(model), version, why)
         serving = version
         if promoted:
@@ -298,6 +297,12 @@ def retrain(model: str, reason: str = "manual", candidates: list[str] | None = N
         )
     finally:
         store.close()
+
+
+def _champion_version(settings: Settings, model: str) -> str | None:
+    client = tracking.configure(settings)
+    current = registry.aliased_version(client, name=registry.registered_name(model), alias=registry.CHAMPION)
+    return None if current is None else str(current.version)
 
 
 def champion_watermarks(settings: Settings, model: str) -> Watermarks:

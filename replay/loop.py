@@ -136,7 +136,12 @@ class Policy:
         with self.store.session() as session:
             if self.annotators is not None:
                 self.annotated += self.annotators.work(session, budget=annotation_budget).labelled
-            derive_feedback_labels(session, kind=kind(model), trust=self.settings.feedback_trust)
+            derive_feedback_labels(
+                session,
+                kind=kind(model),
+                trust=self.settings.feedback_trust,
+                untrusted_weight=self.settings.untrusted_vote_weight,
+            )
 
     def maybe_retrain(self, chunk: int) -> Retrain | None:
         """Retrain once `label_trigger_count` new labels (and interactions) arrived since the last retrain."""

@@ -164,3 +164,23 @@ def drifting_spam_corpus(
             )
             (folder / f"{i + 1:05d}.{seed:04d}{i:028x}").write_text(text)
     return root
+
+
+# The API keys test homes carry (HOME/api-keys.json, as `closedloop keys create` writes it): API test clients
+# send CLIENT_KEY unless a test says otherwise.
+CLIENT_KEY = "test-client-key"
+ADMIN_KEY = "test-admin-key"
+
+
+def write_api_keys(home: Path, *, untrusted: tuple[str, ...] = ()) -> Path:
+    """A key file in `home` with a trusted CLIENT_KEY, ADMIN_KEY and the `untrusted` client keys."""
+    import json
+
+    keys = [{"role": "client", "trust": "trusted", "secret": CLIENT_KEY}]
+    keys += [{"role": "client", "trust": "untrusted", "secret": secret} for secret in untrusted]
+    keys.append({"role": "admin", "trust": "trusted", "secret": ADMIN_KEY})
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "api-keys.json"
+    path.write_text(json.dumps({"keys": keys}))
+    path.chmod(0o600)
+    return path

@@ -4,11 +4,17 @@ Each check either repairs the frame in a way that is always right (drop empty te
 drop rows that leak into the holdout) and counts what it did, or refuses the snapshot with
 `DataValidationError` when training on it would be wrong (missing columns, labels outside the label set,
 a label balance far from anything the model was built for).
+
+The label balance is first bounded, not refused: a flood of one-sided labels would otherwise block every
+snapshot from then on. Beyond the allowed share, the newest labels of the over-represented class that do not
+come from the corpus wait (they are counted, not trained on this time); only a corpus that is itself out of
+bounds refuses the snapshot.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +82,7 @@ def validate_spam(
     holdout_keys = set(holdout["text"].map(redact_pii).map(text_key))
     frame = _drop(frame, frame["key"].isin(holdout_keys), "holdout_leakage", report)
 
+    frame = _bound_label_share(frame, min_spam_share, max_spam_share, report)
     share = float(frame["label"].mean()) if len(frame) else float("nan")
     report.stats["spam_share"] = round(share, 4)
     if not min_spam_share <= share <= max_spam_share:
@@ -106,6 +113,25 @@ def validate_recsys(
     report.stats["items"] = int(frame["item_id"].nunique())
     report.rows_out = len(frame)
     return frame.reset_index(drop=True), report
+
+
+def _bound_label_share(
+    frame: pd.DataFrame, low: float, high: float, report: ValidationReport
+) -> pd.DataFrame:
+    """Drop the newest non-corpus rows of the over-represented class until its share is within [low, high]
+    (rows are oldest first); what stays out is counted as `label_share_excess`."""
+    n, positives = len(frame), int(frame["label"].sum())
+    if not n:
+        return frame
+    if positives / n > high and high < 1.0:
+        surplus, label = math.ceil((positives - high * n) / (1.0 - high) - 1e-9), 1
+    elif positives / n < low and low > 0.0:
+        surplus, label = math.ceil(n - positives / low - 1e-9), 0
+    else:
+        return frame
+    movable = frame.index[(frame["label"] == label) & (frame["source"] != "corpus")]
+    excess = pd.Series(frame.index.isin(movable[len(movable) - min(surplus, len(movable)) :]), frame.index)
+    return _drop(frame, excess, "label_share_excess", report)
 
 
 def _drop(frame: pd.DataFrame, mask: pd.Series, reason: str, report: ValidationReport) -> pd.DataFrame:

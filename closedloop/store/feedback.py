@@ -110,4 +110,6 @@ def _row(event: FeedbackIn, now: datetime) -> dict[str, object]:
         "value": event.value,
         "actor": event.actor,
         "received_at": event.received_at or now,
+        "api_key_id": event.api_key_id,
+        "sender_trust": event.sender_trust,
     }

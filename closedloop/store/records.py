@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 from closedloop.store.tables import NAME_LENGTH, utcnow
 
@@ -16,9 +17,37 @@ KindName = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 FeedbackKind = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 LabelSource = Literal["user_feedback", "annotation", "adjudication", "gold", "corpus"]
 Alias = Literal["champion", "challenger"]
+SenderTrust = Literal["trusted", "untrusted", "anonymous"]
 
 # Who outranks whom: a label is never replaced by one from a lower-ranked source.
 SOURCE_RANK: dict[str, int] = {"corpus": 0, "user_feedback": 1, "annotation": 2, "adjudication": 3, "gold": 4}
+
+
+# A feedback value is a small annotation (a rating, an item, a note), never a payload: a cap on its size and
+# nesting keeps one client from storing megabytes of arbitrary JSON per event.
+MAX_VALUE_BYTES = 4096
+MAX_VALUE_DEPTH = 4
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+def check_value_size(value: Any) -> Any:
+    """Reject a feedback `value` over MAX_VALUE_BYTES of compact JSON or nested over MAX_VALUE_DEPTH deep."""
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_VALUE_BYTES:
+        raise ValueError(f"value is {size} bytes of JSON; at most {MAX_VALUE_BYTES} are accepted")
+    if _depth(value) > MAX_VALUE_DEPTH:
+        raise ValueError(f"value is nested deeper than {MAX_VALUE_DEPTH} levels of lists or objects")
+    return value
+
+
+FeedbackValue = Annotated[JsonValue, AfterValidator(check_value_size)]
 
 
 class _Record(BaseModel):
@@ -45,9 +74,13 @@ class FeedbackIn(_Record):
     event_id: str = Field(min_length=1, max_length=128)
     prediction_id: str = Field(min_length=1, max_length=64)
     kind: FeedbackKind  # one of the prediction's kind's `feedback_kinds`
-    value: JsonValue = None  # its shape is the kind's to check (`ModelKind.check_feedback`)
+    value: FeedbackValue = None  # its shape is the kind's to check (`ModelKind.check_feedback`)
     actor: str = Field(default="anonymous", min_length=1, max_length=128)
     received_at: AwareDatetime | None = None  # default: now; set only when replaying history
+    # Who sent it: the API key's id and trust level (`anonymous`: no key). In-process writers (benchmarks,
+    # imports) are the platform itself, hence trusted by default; the API always says.
+    api_key_id: str | None = Field(default=None, max_length=32)
+    sender_trust: SenderTrust = "trusted"
 
     def same_payload(self, other: FeedbackIn | FeedbackRecord) -> bool:
         """Whether `other` carries this payload; `received_at` is ignored (a retry arrives later)."""
@@ -67,6 +100,8 @@ class FeedbackRecord(_Record):
     value: JsonValue
     actor: str
     received_at: datetime
+    api_key_id: str | None = None
+    sender_trust: SenderTrust | None = None  # None: stored before senders were recorded
 
 
 class LabelRecord(_Record):

@@ -102,6 +102,10 @@ class FeedbackEvent(Base):
     value: Mapped[Any | None] = mapped_column(JSONType)
     actor: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The API key it arrived under (its id, never the secret) and that key's trust level; NULL on rows
+    # stored before senders were recorded (migration 0005).
+    api_key_id: Mapped[str | None] = mapped_column(String(32))
+    sender_trust: Mapped[str | None] = mapped_column(String(16))
 
 
 class Interaction(Base):

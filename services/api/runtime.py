@@ -19,6 +19,7 @@ from closedloop.serving import (
     ServingContext,
     shadow_scorer,
 )
+from closedloop.serving.keys import HOW_TO_CREATE, ApiKey, configured_keys
 from closedloop.settings import Settings
 from closedloop.store import Store, open_store
 from closedloop.store.writer import FeedbackWriter, InteractionWriter
@@ -39,11 +40,13 @@ class Runtime:
     metrics: ApiMetrics
     kinds: dict[str, ModelKind]  # the kinds served, by name, in their registered order
     contexts: dict[str, ServingContext]  # by kind name
+    keys: list[ApiKey]  # the API keys of the settings and the key file, read once at start
 
     @classmethod
     def start(cls, settings: Settings, metrics: ApiMetrics, kinds: Sequence[ModelKind]) -> Runtime:
         """Open the store and start the writers and the reloader (whose first check loads the models)."""
-        _warn_if_open(settings)
+        keys = configured_keys(settings)
+        _warn_if_open(settings, keys)
         named = kinds_named(kinds)
         store = open_store(settings.store_url)
         slots = ModelSlots()
@@ -74,6 +77,7 @@ class Runtime:
             metrics=metrics,
             kinds=named,
             contexts=contexts,
+            keys=keys,
         )
         reloader.start()
         return runtime
@@ -107,8 +111,13 @@ def _after_reload(metrics: ApiMetrics) -> ReloadListener:
     return listener
 
 
-def _warn_if_open(settings: Settings) -> None:
-    if not settings.api_keys:
-        log.warning("no client API keys configured (CLOSEDLOOP_API_KEYS): write routes are open to anyone")
-    if not settings.admin_api_keys:
-        log.warning("no admin API keys configured (CLOSEDLOOP_ADMIN_API_KEYS): admin routes are open")
+def _warn_if_open(settings: Settings, keys: list[ApiKey]) -> None:
+    roles = {key.role for key in keys}
+    if settings.allow_anonymous_writes:
+        log.warning(
+            "CLOSEDLOOP_ALLOW_ANONYMOUS_WRITES is on: client routes take calls without a key%s",
+            "" if "admin" in roles else ", and so do the admin routes (no admin key exists)",
+        )
+    for role in ("client", "admin"):
+        if role not in roles and not settings.allow_anonymous_writes:
+            log.warning("no %s API key: the %s routes refuse every call; %s", role, role, HOW_TO_CREATE)

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, JsonValu
 from closedloop.serving import MAX_BATCH, RequestBody, Text, check_text
 from closedloop.store import FeedbackKind, InteractionKind
 from closedloop.store.interactions import MAX_ID, EventTime
+from closedloop.store.records import check_value_size
 
 
 def check_json(value: Any) -> Any:
@@ -36,7 +37,9 @@ class FeedbackBody(RequestBody):
     event_id: Text = Field(min_length=1, max_length=128)
     prediction_id: Text = Field(min_length=1, max_length=64)
     kind: FeedbackKind
-    value: Annotated[JsonValue, AfterValidator(check_json)] = None
+    value: Annotated[JsonValue, AfterValidator(check_json), AfterValidator(check_value_size)] = Field(
+        default=None, description="The kind's value: at most 4 KB of compact JSON, nested at most 4 deep."
+    )
     actor: Text = Field(default="anonymous", min_length=1, max_length=128)
 
 

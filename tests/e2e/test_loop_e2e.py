@@ -26,6 +26,7 @@ from bench.harness import (
 from closedloop import registry
 from closedloop.orchestration import triggers
 from closedloop.platform.processes import replay_service
+from closedloop.serving.keys import ensure_keys
 from closedloop.store import alias_history, open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]
@@ -112,8 +113,12 @@ def _check_the_loop(platform: Platform) -> None:
         timeout=60,
         what=f"the API to serve v{expected}",
     )
+    key = ensure_keys(platform.settings)[0].secret  # the client key the platform's home holds
     answer = httpx.post(
-        f"{api}/v1/spam/predict", json={"subject": "hello", "body": "lunch at noon?"}, timeout=10
+        f"{api}/v1/spam/predict",
+        json={"subject": "hello", "body": "lunch at noon?"},
+        headers={"X-API-Key": key},
+        timeout=10,
     )
     assert answer.status_code == 200 and answer.json()["model_version"] == expected
 

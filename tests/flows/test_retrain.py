@@ -11,7 +11,7 @@ from closedloop import registry
 from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
-from flows.retrain import RetrainError, retrain
+from flows.retrain import retrain
 from models.spam.corpus import message_text
 from services.api import create_app
 from tests.factories import synthetic_message
@@ -111,15 +111,23 @@ def test_poisoned_labels_train_a_candidate_the_gate_refuses(spam_home: Settings)
     assert poisoned.evidence["holdout"]["challenger"]["f1"] <= poisoned.evidence["holdout"]["champion"]["f1"]
 
 
-def test_a_failing_candidate_is_skipped_and_only_a_total_failure_stops_the_retrain(spam_home: Settings):
+def test_a_failing_candidate_is_recorded_and_skipped_and_a_total_failure_is_a_no_candidate_decision(
+    spam_home: Settings,
+):
     assert retrain(model="spam", reason="test").promoted
     client = tracking.configure(spam_home)
     before = client.get_model_version("spam-filter", "1")
 
     survived = retrain(model="spam", reason="test", candidates=["baseline", "exploding-model"])
     assert survived.failed == ["exploding-model"] and survived.version == "2"
-    with pytest.raises(RetrainError, match="every candidate failed: exploding-model: ValueError"):
-        retrain(model="spam", reason="test", candidates=["exploding-model"])
+    assert "ValueError" in survived.evidence["failed_candidates"]["exploding-model"]
+    nothing = retrain(model="spam", reason="test", candidates=["exploding-model"])
+    assert not nothing.promoted and nothing.version == "" and nothing.champion == "1"
+    assert nothing.evidence["rule"] == "no_candidate" and nothing.failed == ["exploding-model"]
+    assert nothing.reason.startswith("no candidate could be trained: exploding-model: ValueError")
+    failed_run = client.get_run(nothing.evidence["failures"]["exploding-model"]["run_id"])
+    assert failed_run.info.status == "FAILED" and failed_run.data.tags["candidate.status"] == "failed"
+    assert "unknown spam model" in failed_run.data.tags["candidate.error"]
 
     assert champion(spam_home) == "1"
     assert [v.version for v in registry.list_versions(client, name="spam-filter")] == ["2", "1"]

@@ -59,6 +59,29 @@ def test_spam_balance_far_off_is_refused():
         validate_spam(rows, holdout=HOLDOUT, min_spam_share=0.05, max_spam_share=0.8)
 
 
+def test_a_flood_of_one_sided_labels_is_bounded_not_a_refusal_of_every_snapshot():
+    """2,000 one-sided reports once blocked every later snapshot (share past the limit): now the newest
+    non-corpus labels beyond the limit wait, the corpus is kept whole, and the share sits at the limit."""
+    corpus = spam_rows(*[(f"meeting notes {i}", 0) for i in range(8)], ("cheap pills", 1), ("win cash", 1))
+    flood = pd.DataFrame(
+        {"text": [f"status report {i}" for i in range(40)], "label": 1, "source": "user_feedback"}
+    )
+    clean, report = validate_spam(
+        pd.concat([corpus, flood], ignore_index=True),
+        holdout=HOLDOUT,
+        min_spam_share=0.05,
+        max_spam_share=0.8,
+    )
+    assert report.dropped["label_share_excess"] == 10 and report.stats["spam_share"] == 0.8
+    assert set(corpus["text"]) <= set(clean["text"])
+    assert set(clean["text"]) & set(flood["text"]) == {f"status report {i}" for i in range(30)}  # oldest kept
+    hams = pd.DataFrame({"text": [f"lunch {i}" for i in range(400)], "label": 0, "source": "annotation"})
+    clean, report = validate_spam(
+        pd.concat([corpus, hams], ignore_index=True), holdout=HOLDOUT, min_spam_share=0.05, max_spam_share=0.8
+    )
+    assert report.dropped["label_share_excess"] == 370 and report.stats["spam_share"] == 0.05
+
+
 def test_spam_missing_column_is_refused():
     with pytest.raises(DataValidationError, match="lacks columns"):
         validate_spam(pd.DataFrame({"text": ["x"]}), holdout=HOLDOUT, min_spam_share=0, max_spam_share=1)

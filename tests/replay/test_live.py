@@ -39,7 +39,7 @@ from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from replay import AnnotationDesk, ReplayOptions, replay
 from services.api import create_app
-from tests.factories import grouplens_zip, synthetic_spam_corpus
+from tests.factories import grouplens_zip, synthetic_spam_corpus, write_api_keys
 from tests.kernel.store.factories import SPAM, recsys_prediction
 
 
@@ -82,6 +82,7 @@ def replay_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     corpora.fetch(settings, MOVIELENS, source=grouplens_zip(root / "ml.zip", n_users=30, n_items=40))
     first_champions(settings)
+    write_api_keys(settings.home)  # the API and `closedloop simulate` both read them from the home
     return settings.home
 
 

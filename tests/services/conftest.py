@@ -23,6 +23,7 @@ from closedloop.store import open_store
 from models.recsys.popularity import PopularityRecommender
 from models.spam.baseline import TfidfLogisticSpamModel
 from services.api import create_app
+from tests.factories import CLIENT_KEY, write_api_keys
 from tests.postgres import create_pg_database, drop_pg_database
 
 TEXTS = ["free money click now", "meeting notes attached", "cheap pills offer", "patch for the build"] * 5
@@ -67,8 +68,10 @@ def register_recommender(settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 def model_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with spam-filter v1 and recommender v1 as champions (built once per session)."""
+    """A home with spam-filter v1 and recommender v1 as champions and the test API keys (built once per
+    session)."""
     home = tmp_path_factory.mktemp("models") / "home"
+    write_api_keys(home)
     settings = Settings(home=home)
     register_spam(settings, threshold=0.5, alias=registry.CHAMPION)
     register_recommender(settings)
@@ -108,9 +111,11 @@ def wait_ready(client: TestClient, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def open_client(app: FastAPI) -> TestClient:
-    # Server errors come back as responses (our 500 handler), as a real client would see them.
-    return TestClient(app, raise_server_exceptions=False)
+def open_client(app: FastAPI, *, key: str | None = CLIENT_KEY) -> TestClient:
+    """A test client sending `key` as X-API-Key (None: no key). Server errors come back as responses (our
+    500 handler), as a real client would see them."""
+    headers = {"X-API-Key": key} if key is not None else None
+    return TestClient(app, raise_server_exceptions=False, headers=headers)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from closedloop.settings import Settings
 from closedloop.store import get_prediction, open_store
+from tests.factories import ADMIN_KEY
 
 
 def predict(client: TestClient, **body: object) -> dict:
@@ -136,7 +137,7 @@ def test_operations_routes(client: TestClient):
         ("spam", "champion", "1"),
         ("recsys", "champion", "1"),
     }
-    assert client.post("/v1/admin/reload").status_code == 200
+    assert client.post("/v1/admin/reload", headers={"X-API-Key": ADMIN_KEY}).status_code == 200
     predict(client, text="hello")
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")

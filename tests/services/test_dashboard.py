@@ -37,6 +37,7 @@ from services.dashboard.curves import learning_curve_chart
 from services.dashboard.latency import latency_percentiles
 from services.dashboard.live import live_panel
 from services.dashboard.routes import environment
+from tests.factories import CLIENT_KEY
 from tests.kernel.store.factories import KINDS, feedback, interaction, logged, recsys_prediction
 from tests.toy_kind import TOY
 
@@ -52,12 +53,12 @@ EMPTY_STATES = [
 
 
 def dashboard_client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings), raise_server_exceptions=True)
+    return TestClient(create_app(settings), raise_server_exceptions=True, headers={"X-API-Key": CLIENT_KEY})
 
 
 @pytest.fixture
 def quiet_settings(home: Path) -> Settings:
-    return Settings(home=home, reload_seconds=3600)
+    return Settings(home=home, reload_seconds=3600, trusted_api_keys=[CLIENT_KEY])
 
 
 @pytest.fixture

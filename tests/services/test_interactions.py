@@ -107,7 +107,7 @@ def test_batch_is_all_or_nothing_and_names_the_bad_event(client: TestClient, api
 
 def test_body_cap_and_client_keys_apply(serving_home):
     settings = Settings(home=serving_home, max_body_bytes=4096, api_keys=["client-key"])
-    with open_client(create_app(settings)) as client:
+    with open_client(create_app(settings), key=None) as client:
         wait_ready(client)
         key = {"X-API-Key": "client-key"}
         assert client.post("/v1/interactions", json=event("k")).status_code == 401

@@ -13,6 +13,7 @@ from closedloop.registry import tracking
 from closedloop.settings import Settings
 from closedloop.store import open_store, recent_predictions
 from services.api import create_app
+from tests.factories import ADMIN_KEY
 from tests.services.conftest import open_client, register_spam, wait_ready
 
 
@@ -77,7 +78,7 @@ def test_serves_from_cache_when_mlflow_is_down(serving_home: Path, tmp_path: Pat
 
 def test_shadow_scoring_logs_both_scores(client: TestClient, api_settings: Settings):
     challenger = register_spam(api_settings, threshold=0.7, alias=registry.CHALLENGER)
-    reloaded = client.post("/v1/admin/reload").json()["models"]
+    reloaded = client.post("/v1/admin/reload", headers={"X-API-Key": ADMIN_KEY}).json()["models"]
     assert {
         "kind": "spam",
         "name": "spam-filter",

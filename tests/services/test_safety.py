@@ -6,12 +6,13 @@ from pathlib import Path
 
 from closedloop.settings import Settings
 from services.api import create_app
+from tests.factories import write_api_keys
 from tests.services.conftest import open_client, wait_ready
 
 
 def test_client_and_admin_keys_are_distinct(serving_home: Path):
     settings = Settings(home=serving_home, api_keys=["client-key"], admin_api_keys=["admin-key"])
-    with open_client(create_app(settings)) as client:
+    with open_client(create_app(settings), key=None) as client:
         wait_ready(client)
         body = {"text": "hello"}
         missing = client.post("/v1/spam/predict", json=body)
@@ -29,9 +30,34 @@ def test_client_and_admin_keys_are_distinct(serving_home: Path):
         assert client.get("/readyz").status_code == 200  # probes need no key
 
 
+def test_without_any_key_every_write_and_admin_route_refuses_and_says_how_to_make_one(serving_home: Path):
+    """Secure by default: no key configured is no longer an open API with a warning in the log."""
+    (serving_home / "api-keys.json").unlink()
+    with open_client(create_app(Settings(home=serving_home)), key=None) as client:
+        wait_ready(client)
+        feedback = {"event_id": "e", "prediction_id": "p", "kind": "report_spam"}
+        for path, body in [
+            ("/v1/spam/predict", {"text": "hi"}),
+            ("/v1/feedback", feedback),
+            ("/v1/interactions", {"events": []}),
+            ("/v1/admin/reload", None),
+        ]:
+            refused = client.post(path, json=body)
+            assert refused.status_code == 401, (path, refused.text)
+            detail = refused.json()["detail"]
+            assert "closedloop keys create" in detail and "CLOSEDLOOP_ALLOW_ANONYMOUS_WRITES" in detail
+        assert client.get("/readyz").status_code == 200 and client.get("/v1/models").status_code == 200
+    opted_in = Settings(home=serving_home, allow_anonymous_writes=True)
+    with open_client(create_app(opted_in), key=None) as client:
+        wait_ready(client)
+        assert client.post("/v1/spam/predict", json={"text": "hi"}).status_code == 200
+        assert client.post("/v1/admin/reload").status_code == 200
+
+
 def test_not_ready_without_any_model(tmp_path: Path):
     """No registry and no cache: the API runs, says 503 on /readyz, and 503 on predictions."""
     settings = Settings(home=tmp_path / "empty", mlflow_tracking_uri=f"sqlite:///{tmp_path}/missing/dir/m.db")
+    write_api_keys(settings.home)
     with open_client(create_app(settings)) as client:
         assert client.get("/healthz").status_code == 200
         ready = client.get("/readyz")

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from closedloop.kinds import ModelKind
 from closedloop.store import FeedbackIn, IdempotencyConflict, InvalidFeedback, PredictionNotFound
-from services.api.deps import ClientKey, RuntimeDep
+from services.api.deps import Caller, ClientKey, RuntimeDep
 from services.api.schemas import FeedbackAck, FeedbackBody
 
 REASONS = {PredictionNotFound: "not_found", IdempotencyConflict: "conflict", InvalidFeedback: "invalid"}
@@ -42,15 +42,24 @@ def feedback_router(kinds: Sequence[ModelKind]) -> APIRouter:
     return router
 
 
-async def send_feedback(body: FeedbackBody, runtime: RuntimeDep, response: Response) -> FeedbackAck:
+async def send_feedback(
+    body: FeedbackBody, runtime: RuntimeDep, response: Response, caller: Caller
+) -> FeedbackAck:
     """Record feedback on a prediction.
 
     202 means the event is committed to the store. Retrying with the same `event_id` and payload is safe:
     it answers 200 with the original event's body and stores nothing new; the same `event_id` with a
     different payload is a 409. Which `kind`s a prediction takes depends on the model that made it (listed
     below), and the `value` must fit both the kind and the prediction; one that does not is a 422.
+
+    Your key answers for the `actor`s you name: under a trusted key each actor is a voter of their own;
+    under an untrusted key all your actors together cast one vote of reduced weight; without a key (where
+    the deployment allows it) feedback is stored but never becomes a training label.
     """
-    event = FeedbackIn.model_validate(body.model_dump())
+    sender = {"api_key_id": None, "sender_trust": "anonymous"}
+    if caller is not None:
+        sender = {"api_key_id": caller.id, "sender_trust": caller.trust}
+    event = FeedbackIn.model_validate({**body.model_dump(), **sender})
     if runtime.predictions.pending(event.prediction_id):
         # The prediction is still queued for logging: wait for its commit instead of a spurious 404.
         await run_in_threadpool(runtime.predictions.wait_logged, event.prediction_id)

@@ -81,6 +81,7 @@ def wine_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setti
     monkeypatch.setenv("CLOSEDLOOP_GATE_N_BOOTSTRAP", "300")
     monkeypatch.setenv("CLOSEDLOOP_GATE_MIN_WINDOW", "20")
     monkeypatch.setenv("CLOSEDLOOP_BASE_FRACTION", "0.5")  # the first half is the base; users see the rest
+    monkeypatch.setenv("CLOSEDLOOP_TRUSTED_API_KEYS", '["wine-shop-key"]')  # its users' reports are votes
     get_settings.cache_clear()
     with prefect_test_harness(server_startup_timeout=120):
         yield get_settings()
@@ -96,7 +97,7 @@ def test_a_kind_registered_by_configuration_goes_round_the_loop(wine_home: Setti
     assert first.version == "1"
 
     app = create_app(wine_home)
-    headers = {"X-API-Key": wine_home.api_keys[0]} if wine_home.api_keys else {}
+    headers = {"X-API-Key": "wine-shop-key"}
     cultivar = kinds()[0]
     cases = cultivar.cases(wine_home).iloc[89:]  # after the base period (89 of 178 wines)
     features = list(cultivar.table.features)

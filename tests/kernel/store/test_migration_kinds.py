@@ -1,5 +1,6 @@
-"""Migration 0004 (kinds as data): a store built at 0003 keeps every row through the upgrade, keeps its
-watermarks and the CHECKs that are not about kinds, and then accepts rows of a kind no CHECK ever listed."""
+"""Migrations 0004 (kinds as data) and 0005 (feedback senders): a store built at 0003 keeps every row through
+the upgrades, keeps its watermarks and the CHECKs that are not about kinds, and then accepts rows of a kind no
+CHECK ever listed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, MetaData, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from closedloop.store import make_engine, migrate
@@ -146,11 +147,17 @@ def write_every_table(connection: Connection) -> int:
     return int(last)
 
 
-def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+def every_row(engine: Engine, *, without: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table as the database has it (its own columns, reflected), less `without`."""
+    found = MetaData()
+    found.reflect(bind=engine)
     with engine.connect() as connection:
         return {
-            table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]
-            for table in Base.metadata.sorted_tables
+            name: [
+                tuple(v for k, v in row._mapping.items() if k not in without)
+                for row in connection.execute(select(table).order_by(*table.primary_key))
+            ]
+            for name, table in ((t.name, found.tables[t.name]) for t in Base.metadata.sorted_tables)
         }
 
 
@@ -215,10 +222,15 @@ def test_upgrade_from_0003_keeps_every_row_and_accepts_new_kinds(empty_url: str)
         unlisted = {"id": "p-x", "model": NEW_KIND[:16], "model_version": "1", "input": {}, "output": {}}
         assert refused(engine, Prediction, {**unlisted, "created_at": AT})  # 0003 still lists the kinds
 
-        assert migrate(empty_url) == head_revision() == "0004"
+        assert migrate(empty_url, revision="0004") == "0004"
         assert every_row(engine) == before
+        # 0005 adds the feedback senders: every row stays, the old events with NULL senders.
+        assert migrate(empty_url) == head_revision() == "0005"
+        assert every_row(engine, without=("api_key_id", "sender_trust")) == before
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+            senders = connection.execute(select(FeedbackEvent.api_key_id, FeedbackEvent.sender_trust))
+            assert set(senders) == {(None, None)}
 
         with engine.begin() as connection:
             after = {"event_id": "e-after", "prediction_id": "p-spam", "kind": "not_spam", "actor": "carol"}
