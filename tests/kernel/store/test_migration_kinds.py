@@ -215,7 +215,7 @@ def test_upgrade_from_0003_keeps_every_row_and_accepts_new_kinds(empty_url: str)
         unlisted = {"id": "p-x", "model": NEW_KIND[:16], "model_version": "1", "input": {}, "output": {}}
         assert refused(engine, Prediction, {**unlisted, "created_at": AT})  # 0003 still lists the kinds
 
-        assert migrate(empty_url) == head_revision() == "0004"
+        assert migrate(empty_url) == head_revision() == "0005"
         assert every_row(engine) == before
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
