@@ -20,27 +20,33 @@ def labeling_panel(session: Session, *, model: str) -> dict[str, Any] | None:
     summary = agreement_summary(session)
     if not any(summary.queue_depth.values()) and not summary.annotators and not summary.awaiting_adjudication:
         return None
-    alias = pseudonyms(session)
+    rank = ranks(session)
+    pairs = []
+    for pair in summary.pairs:  # in pseudonym order: the names' alphabetical order would hint at them
+        first, second = sorted((rank[pair.annotator_a], rank[pair.annotator_b]))
+        pairs.append({**pair.model_dump(), "annotator_a": first, "annotator_b": second})
+    pairs.sort(key=lambda p: (p["annotator_a"], p["annotator_b"]))
+    annotators = sorted(summary.annotators, key=lambda row: rank[row.username])
     return {
         "queue_depth": summary.queue_depth.get(model, 0),
         "awaiting_adjudication": summary.awaiting_adjudication,
         "labels_last_hour": summary.labels_last_hour,
         "pairs": [
-            {
-                **pair.model_dump(),
-                "annotator_a": alias[pair.annotator_a],
-                "annotator_b": alias[pair.annotator_b],
-            }
-            for pair in summary.pairs
+            {**p, "annotator_a": pseudonym(p["annotator_a"]), "annotator_b": pseudonym(p["annotator_b"])}
+            for p in pairs
         ],
         "annotators": [
-            {"annotator": alias[row.username], **row.model_dump(exclude={"username"})}
-            for row in summary.annotators
+            {"annotator": pseudonym(rank[row.username]), **row.model_dump(exclude={"username"})}
+            for row in annotators
         ],
     }
 
 
-def pseudonyms(session: Session) -> dict[str, str]:
-    """username -> "annotator N", N the account's rank by id (1 for the first account ever created)."""
+def ranks(session: Session) -> dict[str, int]:
+    """username -> the account's rank by id (1 for the first account ever created)."""
     users = sorted(list_users(session), key=lambda user: user.id)
-    return {user.username: f"annotator {rank}" for rank, user in enumerate(users, start=1)}
+    return {user.username: rank for rank, user in enumerate(users, start=1)}
+
+
+def pseudonym(rank: int) -> str:
+    return f"annotator {rank}"
