@@ -146,11 +146,16 @@ def write_every_table(connection: Connection) -> int:
     return int(last)
 
 
+LATER_TABLES = {"labeling_assignments"}  # made by migrations after 0004 (0005: issue 13)
+
+
 def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the tables 0003 has, by table."""
     with engine.connect() as connection:
         return {
             table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]
             for table in Base.metadata.sorted_tables
+            if table.name not in LATER_TABLES
         }
 
 
