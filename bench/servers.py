@@ -21,9 +21,10 @@ from closedloop.settings import Settings, child_environment
 @contextmanager
 def server(
     command: list[str], env: dict[str, str], ready: str, *, serving: str | None = None
-) -> Iterator[None]:
-    """Run `command` until the block ends; wait until GET `ready` answers 200 (or, with `serving`, until our
-    API serves a champion of that kind: another kind that fails to load skips its rows only)."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` until the block ends and yield its process; wait until GET `ready` answers 200 (or,
+    with `serving`, until our API serves a champion of that kind: another kind that fails to load skips its
+    rows only)."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -38,7 +39,7 @@ def server(
                 except httpx.TransportError:
                     pass
                 time.sleep(0.2)
-            yield
+            yield process
         finally:
             process.terminate()
             process.wait(timeout=60)

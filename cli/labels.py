@@ -52,6 +52,11 @@ def refill(
         added = refill_queue(session, model=name, policy=policy, describe=describe)
         depth = queue_depth(session, model=name)
     console.print(f"{model}: queued {added} items; {depth} waiting for labels", highlight=False)
+    if depth >= settings.labeling_queue_cap:
+        console.print(
+            f"the queue is at its cap of {settings.labeling_queue_cap} items (CLOSEDLOOP_LABELING_QUEUE_CAP)",
+            highlight=False,
+        )
 
 
 @app.command()

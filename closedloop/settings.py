@@ -191,6 +191,23 @@ class Settings(BaseSettings):
     labeling_hash_memory_kib: int = Field(
         default=65_536, ge=8_192, description="argon2id memory cost of password hashes (KiB)."
     )
+    labeling_hash_concurrency: int = Field(
+        default=2, ge=1, description="Password hashes checked at once (each takes labeling_hash_memory_kib)."
+    )
+    labeling_login_failures: int = Field(
+        default=5, ge=1, description="Failed logins per account within the window before logins get 429."
+    )
+    labeling_login_client_failures: int = Field(
+        default=20, ge=1, description="Failed logins per client address within the window before 429."
+    )
+    labeling_login_window_seconds: float = Field(
+        default=900.0, gt=0.0, description="Sliding window of the login throttle (seconds)."
+    )
+    labeling_queue_cap: int = Field(
+        default=400,
+        ge=1,
+        description="Most open items per model's queue: refills top it up to this many, never beyond.",
+    )
     labeling_reveal_prediction: bool = Field(
         default=True, description="Show the model's prediction after an item is labelled (never before)."
     )
@@ -214,6 +231,17 @@ class Settings(BaseSettings):
     )
     replay_annotation_delay: float = Field(
         default=30.0, ge=0.0, description="Seconds a queued item waits before the demo's annotators answer."
+    )
+    replay_people_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of queued items the demo's simulated annotators leave to people for a while.",
+    )
+    replay_people_seconds: float = Field(
+        default=1800.0,
+        ge=0.0,
+        description="How long the demo's simulated annotators leave people's items (and disputes) alone.",
     )
 
     @property

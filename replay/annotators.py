@@ -30,13 +30,15 @@ from closedloop.labeling import (
     items_to_adjudicate,
     list_users,
     next_item,
-    refill_queue,
     skip_item,
     submit_label,
+    top_up,
 )
 
 NAMES = ("replay-annotator-1", "replay-annotator-2")
 ADJUDICATOR = "replay-adjudicator"
+GOLDEN = (5**0.5 - 1) / 2
+DEFAULT_CAP = 400  # the setting `labeling_queue_cap`'s default; the demo passes the setting itself
 
 
 class CorpusTruth:
@@ -80,6 +82,12 @@ class SimulatedAnnotators:
 
     `describe` (the kind's `describer`) adds what an annotator sees beside a queued item, such as a movie's
     title and the user's history: people answer the same queue in the demo, and need to see them.
+
+    People share the demo's queue with them: the annotators answer items once they have waited
+    `delay_seconds`, except a `people_share` of them (chosen by item id), which they leave to people for
+    `people_seconds`; the adjudicator waits `people_seconds` after a dispute's second label, so a person can
+    decide it first. Past that wait they answer anyway, so the loop never stalls for want of people. The
+    queue is topped up to `cap` items, not refilled on every pass.
     """
 
     truth: CorpusTruth
@@ -88,24 +96,32 @@ class SimulatedAnnotators:
     slip: float = 0.05
     delay_seconds: float = 0.0
     seed: int = 0
+    people_share: float = 0.0
+    people_seconds: float = 0.0
+    cap: int = DEFAULT_CAP
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)
 
     def work(self, session: Session, *, budget: int | None = None) -> AnnotationTally:
-        """Refill the kind's queue, answer up to `budget` items older than `delay_seconds`, settle
-        disputes."""
+        """Top up the kind's queue, answer up to `budget` items that waited long enough, settle disputes
+        that waited long enough."""
         model = self.truth.kind.name
-        refill_queue(session, model=model, policy=self.policy, describe=self.describe)
+        top_up(session, model=model, policy=self.policy, cap=self.cap, describe=self.describe)
         annotators, adjudicator = self._accounts(session)
         tally = AnnotationTally()
-        cutoff = datetime.now(UTC) - timedelta(seconds=self.delay_seconds)
+        now = datetime.now(UTC)
+        cutoff = now - timedelta(seconds=self.delay_seconds)
+        people_cutoff = now - timedelta(seconds=self.people_seconds)
+        reserved: set[int] = set()  # items left to people on this pass
         answered = 0
         while budget is None or answered < budget:
             progressed = False
             for user in annotators:
-                item = next_item(session, user=user, model=model, gold_rate=0.0)
-                if item is None or _aware(item.created_at) > cutoff:
+                item = self._next(
+                    session, user, model, cutoff=cutoff, people_cutoff=people_cutoff, reserved=reserved
+                )
+                if item is None:
                     continue
                 progressed = True
                 self._answer(session, item, user, tally)
@@ -114,7 +130,8 @@ class SimulatedAnnotators:
             answered += 1
         for disputed in items_to_adjudicate(session, model=model):
             label = self.truth.answer(disputed.item)
-            if label is None:
+            disputed_at = max((_aware(cast.at) for cast in disputed.labels), default=now)
+            if label is None or disputed_at > people_cutoff:
                 continue
             try:
                 adjudicate(session, item_id=disputed.item.id, user=adjudicator, label=label)
@@ -122,6 +139,30 @@ class SimulatedAnnotators:
                 continue
             tally.adjudicated += 1
         return tally
+
+    def left_to_people(self, item_id: int) -> bool:
+        """Whether item `item_id` is among the `people_share` the annotators leave to people (an even
+        spread over ids: the fractional part of id times the golden ratio)."""
+        return (item_id * GOLDEN) % 1.0 < self.people_share
+
+    def _next(
+        self,
+        session: Session,
+        user: UserRecord,
+        model: str,
+        *,
+        cutoff: datetime,
+        people_cutoff: datetime,
+        reserved: set[int],
+    ) -> ItemRecord | None:
+        """The next item `user` may answer now: old enough, and not left to people (or left long enough)."""
+        while True:
+            item = next_item(
+                session, user=user, model=model, gold_rate=0.0, created_before=cutoff, exclude=reserved
+            )
+            if item is None or not self.left_to_people(item.id) or _aware(item.created_at) <= people_cutoff:
+                return item
+            reserved.add(item.id)
 
     def _answer(self, session: Session, item: ItemRecord, user: UserRecord, tally: AnnotationTally) -> None:
         label = self.truth.answer(item)

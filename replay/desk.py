@@ -15,8 +15,10 @@ from replay.contract import kind_replay
 
 class AnnotationDesk:
     """Every `every_s` seconds, the simulated annotators answer the queue items that have waited
-    `replay_annotation_delay` seconds, from the corpus's own labels (the kind's replay's `truth`), through
-    the labeling kernel on the store at `settings.store_url` (the API's store).
+    `replay_annotation_delay` seconds (a `replay_people_share` of them, and disputes, only after
+    `replay_people_seconds`, so a person who logs in finds items to label), from the corpus's own labels
+    (the kind's replay's `truth`), through the labeling kernel on the store at `settings.store_url` (the
+    API's store).
 
     Its refills use the deployed policy and the kind's item describer, so the items people see in the demo's
     `/label` look as they do in production (movies with title and user history, for instance).
@@ -32,6 +34,9 @@ class AnnotationDesk:
             describe=found.describer(settings, self.store.session),
             delay_seconds=settings.replay_annotation_delay,
             seed=seed,
+            people_share=settings.replay_people_share,
+            people_seconds=settings.replay_people_seconds,
+            cap=settings.labeling_queue_cap,
         )
         self.model, self.every_s = found.name, every_s
         self._last = time.monotonic()

@@ -115,6 +115,7 @@ def _policies(
             QueuePolicy(batch_size=max(1, settings.replay_annotation_budget), random_share=0.1, seed=seed),
             describe=found.describer(frozen_home, store.session),
             seed=seed,
+            cap=settings.labeling_queue_cap,
         )
         users = SimulatedUsers(rate, noisy, seed=seed)
         return policy("loop_noisy", store=store, users=users, annotators=annotators)

@@ -7,6 +7,7 @@ from closedloop.labeling.accounts import authenticate, create_user, get_user, li
 from closedloop.labeling.adjudication import adjudicate, items_to_adjudicate
 from closedloop.labeling.agreement import agreement_summary
 from closedloop.labeling.annotation import skip_item, submit_label, undo_last
+from closedloop.labeling.assignments import check_handed_out, hand_out
 from closedloop.labeling.candidates import Describe
 from closedloop.labeling.errors import (
     AlreadyLabelled,
@@ -14,6 +15,7 @@ from closedloop.labeling.errors import (
     InvalidItemLabel,
     ItemUnavailable,
     LabelingError,
+    NotHandedOut,
     NotPermitted,
     UnknownUser,
     UserExists,
@@ -31,7 +33,7 @@ from closedloop.labeling.records import (
     SubmitOutcome,
     UserRecord,
 )
-from closedloop.labeling.refill import deployed_policy, item_describer, top_up_queue
+from closedloop.labeling.refill import deployed_policy, item_describer, top_up, top_up_queue
 from closedloop.labeling.sessions import close_session, open_session, resolve_session
 from models.labeling import QueuePolicy
 
@@ -47,6 +49,7 @@ __all__ = [
     "ItemRecord",
     "ItemUnavailable",
     "LabelingError",
+    "NotHandedOut",
     "NotPermitted",
     "PairAgreement",
     "QueuePolicy",
@@ -59,11 +62,13 @@ __all__ = [
     "adjudicate",
     "agreement_summary",
     "authenticate",
+    "check_handed_out",
     "close_session",
     "create_user",
     "deployed_policy",
     "export_consensus",
     "get_user",
+    "hand_out",
     "item_describer",
     "items_to_adjudicate",
     "list_users",
@@ -75,6 +80,7 @@ __all__ = [
     "set_disabled",
     "skip_item",
     "submit_label",
+    "top_up",
     "top_up_queue",
     "undo_last",
 ]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -32,6 +35,19 @@ def _hasher() -> PasswordHasher:
     return _hashers(get_settings().labeling_hash_memory_kib)[0]
 
 
+@lru_cache(maxsize=4)
+def _slots(concurrency: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(concurrency)
+
+
+@contextmanager
+def _hashing() -> Iterator[None]:
+    """Hold one of `labeling_hash_concurrency` slots while argon2 runs: each hash takes its memory cost
+    (64 MiB by default), so 16 concurrent logins would otherwise take 1 GiB; the others wait their turn."""
+    with _slots(get_settings().labeling_hash_concurrency):
+        yield
+
+
 def create_user(session: Session, *, username: str, password: str, role: Role) -> UserRecord:
     """Create an enabled account and commit; raises `UserExists`, or `InvalidCredentials` for a bad name,
     a password shorter than 8 characters, or an unknown role."""
@@ -40,7 +56,9 @@ def create_user(session: Session, *, username: str, password: str, role: Role) -
         raise InvalidCredentials(f"role must be one of {', '.join(ROLES)}; got {role!r}")
     if len(password) < MIN_PASSWORD:
         raise InvalidCredentials(f"a password needs at least {MIN_PASSWORD} characters")
-    user = User(username=username, password_hash=_hasher().hash(password), role=role, disabled=False)
+    with _hashing():
+        password_hash = _hasher().hash(password)
+    user = User(username=username, password_hash=password_hash, role=role, disabled=False)
     session.add(user)
     try:
         session.commit()
@@ -55,13 +73,15 @@ def authenticate(session: Session, *, username: str, password: str) -> UserRecor
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     hasher, dummy = _hashers(get_settings().labeling_hash_memory_kib)
     try:
-        hasher.verify(user.password_hash if user else dummy, password)
+        with _hashing():
+            hasher.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.disabled:
         return None
     if hasher.check_needs_rehash(user.password_hash):  # parameters changed since it was hashed
-        user.password_hash = hasher.hash(password)
+        with _hashing():
+            user.password_hash = hasher.hash(password)
         session.commit()
     return UserRecord.model_validate(user)
 

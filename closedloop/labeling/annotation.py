@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from closedloop.labeling.assignments import check_handed_out
 from closedloop.labeling.errors import AlreadyLabelled, ItemUnavailable
 from closedloop.labeling.queue import SLOTS, to_item
 from closedloop.labeling.records import ItemRecord, SubmitOutcome, UserRecord
@@ -20,13 +21,15 @@ from closedloop.store.tables import Annotation, LabelingItem
 
 
 def submit_label(session: Session, *, item_id: int, user: UserRecord, label: int) -> SubmitOutcome:
-    """Record `user`'s label on an item and commit. The second label settles it: equal labels write the
+    """Record `user`'s label on an item the queue handed them (else `NotHandedOut`) and commit. The second
+    label settles it: equal labels write the
     consensus label (source "annotation"), different ones send the item to adjudication."""
 
     def work() -> SubmitOutcome:
         item = load_item(session, item_id)
         task = task_of(item.model)
         check_item_label(task, label)
+        check_handed_out(session, item_id=item_id, user=user)
         _not_answered(session, item_id=item_id, user=user)
         if item.gold_label is not None:  # gold: everyone may answer; scored, never a consensus label
             session.add(Annotation(item_id=item_id, user_id=user.id, kind="label", label=label))
@@ -59,10 +62,11 @@ def submit_label(session: Session, *, item_id: int, user: UserRecord, label: int
 
 
 def skip_item(session: Session, *, item_id: int, user: UserRecord) -> None:
-    """Pass on an item (it is not shown to `user` again; it takes no slot) and commit."""
+    """Pass on an item handed to `user` (it is not shown to them again; it takes no slot) and commit."""
 
     def work() -> None:
         load_item(session, item_id)
+        check_handed_out(session, item_id=item_id, user=user)
         _not_answered(session, item_id=item_id, user=user)
         session.add(Annotation(item_id=item_id, user_id=user.id, kind="skip", label=None))
 

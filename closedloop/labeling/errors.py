@@ -44,6 +44,18 @@ class AlreadyLabelled(LabelingError):
         self.item_id = item_id
 
 
+class NotHandedOut(LabelingError, PermissionError):
+    """The queue never handed this item to this annotator: items are labelled as served, never picked by id.
+    Maps to HTTP 403."""
+
+    def __init__(self, item_id: int, username: str) -> None:
+        super().__init__(
+            f"item {item_id} was not handed to {username}; "
+            "label the items the queue serves (GET /label/api/next)"
+        )
+        self.item_id = item_id
+
+
 class NotPermitted(LabelingError, PermissionError):
     """The user's role does not allow this action (e.g. an annotator adjudicating). Maps to HTTP 403."""
 

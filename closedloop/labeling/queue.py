@@ -3,11 +3,15 @@ time to each annotator (never one they answered, gold items mixed in at `gold_ra
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from closedloop.labeling.assignments import hand_out
 from closedloop.labeling.candidates import Describe, collect_candidates
 from closedloop.labeling.errors import InvalidItemLabel
 from closedloop.labeling.records import ItemRecord, UserRecord
@@ -25,16 +29,27 @@ HIDDEN = ("text",)
 
 
 def refill_queue(
-    session: Session, *, model: str, policy: QueuePolicy, describe: Describe | None = None
+    session: Session,
+    *,
+    model: str,
+    policy: QueuePolicy,
+    describe: Describe | None = None,
+    cap: int | None = None,
 ) -> int:
-    """Add up to `policy.batch_size` items chosen by the policy from `model`'s logged predictions; commits
-    and returns how many were added. `describe(user_id, item_id)` adds what annotators see beside an item
-    (e.g. a movie's title and the user's history: `item_describer`); without it items show what was logged."""
+    """Add up to `policy.batch_size` items chosen by the policy from `model`'s logged predictions, never
+    more than leave `cap` items waiting (default: the setting `labeling_queue_cap`); commits and returns how
+    many were added. `describe(user_id, item_id)` adds what annotators see beside an item (e.g. a movie's
+    title and the user's history: `item_describer`); without it items show what was logged."""
     kind = kind_of(model)
+    limit = get_settings().labeling_queue_cap if cap is None else cap
 
     def work() -> int:
+        room = limit - queue_depth(session, model=model)
+        if room <= 0:
+            return 0
         pending = collect_candidates(session, kind=kind, window=policy.window, describe=describe)
-        picks = select_batch([entry.candidate for entry in pending], policy)
+        batch = replace(policy, batch_size=min(room, policy.batch_size))
+        picks = select_batch([entry.candidate for entry in pending], batch)
         for pick in picks:
             entry = pending[pick.index]
             session.add(
@@ -107,22 +122,38 @@ def add_gold_items(session: Session, *, model: str, items: list[dict[str, Any]],
 
 
 def next_item(
-    session: Session, *, user: UserRecord, model: str | None = None, gold_rate: float | None = None
+    session: Session,
+    *,
+    user: UserRecord,
+    model: str | None = None,
+    gold_rate: float | None = None,
+    created_before: datetime | None = None,
+    exclude: Collection[int] = (),
 ) -> ItemRecord | None:
     """The next item for `user`: the highest-priority open item they have not answered that still needs a
-    label, or (at `gold_rate` of their labels, default from settings) a gold item; None when none is left."""
+    label, or (at `gold_rate` of their labels, default from settings) a gold item; None when none is left.
+    The item is recorded as handed to `user` (committed): only handed-out items may be labelled.
+    `created_before` and `exclude` (item ids) narrow the choice, for the demo's simulated annotators."""
     rate = get_settings().labeling_gold_rate if gold_rate is None else gold_rate
     answered = select(Annotation.item_id).where(Annotation.user_id == user.id)
     base = select(LabelingItem).where(LabelingItem.status == "open", LabelingItem.id.not_in(answered))
     if model is not None:
         base = base.where(LabelingItem.model == model)
+    if created_before is not None:
+        base = base.where(LabelingItem.created_at < created_before)
+    if exclude:
+        base = base.where(LabelingItem.id.not_in(list(exclude)))
     regular = base.where(LabelingItem.gold_label.is_(None), LabelingItem.n_labels < SLOTS).order_by(
         LabelingItem.priority.desc(), LabelingItem.n_labels.desc(), LabelingItem.id
     )
     gold = base.where(LabelingItem.gold_label.is_not(None)).order_by(LabelingItem.id)
     first, second = (gold, regular) if _gold_due(session, user=user, rate=rate) else (regular, gold)
     row = session.scalars(first.limit(1)).first() or session.scalars(second.limit(1)).first()
-    return to_item(row) if row else None
+    if row is None:
+        return None
+    item = to_item(row)
+    hand_out(session, item_id=item.id, user=user)
+    return item
 
 
 def queue_depth(session: Session, *, model: str | None = None) -> int:

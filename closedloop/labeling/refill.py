@@ -37,14 +37,24 @@ def item_describer(settings: Settings, model: str, *, sessions: Callable[[], Ses
 
 
 def top_up_queue(session: Session, *, model: str, settings: Settings) -> int:
-    """Refill `model`'s queue with the deployed policy when fewer than half a batch of items wait; commits and
-    returns how many were added (0 when enough are waiting)."""
-    if queue_depth(session, model=model) >= settings.labeling_batch_size / 2:
-        return 0
-    return refill_queue(
+    """Top `model`'s queue up with the deployed policy once fewer than half of `labeling_queue_cap` items
+    wait (never above the cap); commits and returns how many were added (0 when enough are waiting)."""
+    return top_up(
         session,
         model=model,
         policy=deployed_policy(settings),
+        cap=settings.labeling_queue_cap,
         # the describer reads users' interactions through sessions of its own, on the same database
         describe=item_describer(settings, model, sessions=sessionmaker(session.get_bind())),
     )
+
+
+def top_up(
+    session: Session, *, model: str, policy: QueuePolicy, cap: int, describe: Describe | None = None
+) -> int:
+    """Refill `model`'s queue (at most a batch, never above `cap` waiting) when fewer than `cap / 2` items
+    wait; else add nothing. Callers that run every few seconds (the label watcher, the demo's simulated
+    annotators) come through here, so the queue neither floods nor is re-scored on every call."""
+    if queue_depth(session, model=model) >= cap / 2:
+        return 0
+    return refill_queue(session, model=model, policy=policy, describe=describe, cap=cap)

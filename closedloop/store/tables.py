@@ -277,6 +277,19 @@ class Annotation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Assignment(Base):
+    """An item handed to an annotator by the queue (`next_item`): only a handed-out item may be labelled or
+    skipped, so nobody can pick which items they settle. One row per (item, annotator); kept after undo."""
+
+    __tablename__ = "labeling_assignments"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Watermark, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(Watermark, ForeignKey("labeling_items.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Adjudication(Base):
     """An adjudicator's decision on a disputed item (at most one per item)."""
 

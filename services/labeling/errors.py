@@ -14,6 +14,7 @@ from closedloop.labeling import (
     InvalidItemLabel,
     ItemUnavailable,
     LabelingError,
+    NotHandedOut,
     NotPermitted,
     UnknownUser,
     UserExists,
@@ -24,6 +25,7 @@ KERNEL_STATUS: dict[type[LabelingError], int] = {
     InvalidCredentials: 422,  # a password or name that breaks the rules (a wrong login never raises)
     InvalidItemLabel: 422,
     NotPermitted: 403,
+    NotHandedOut: 403,
     UnknownUser: 404,
     UserExists: 409,
     AlreadyLabelled: 409,

@@ -24,6 +24,7 @@ SECURITY_HEADERS = {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     ),
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate CSP 2
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",  # pages show labels and names: not for shared caches or the back button

@@ -18,9 +18,9 @@ from closedloop.labeling import (
     agreement_summary,
     export_consensus,
     refill_queue,
-    submit_label,
 )
 from closedloop.store import upsert_consensus_label
+from tests.kernel.labeling.handed import label_handed
 from tests.kernel.store.factories import RECSYS, logged, spam_prediction
 
 
@@ -32,11 +32,11 @@ def labelled_history(session: Session, make_user: Callable[..., UserRecord]) -> 
     add_gold_items(session, model="spam", items=[{"subject": "gold", "body": "spam"}], labels=[1])
     ann, bob, judge = make_user("ann"), make_user("bob"), make_user("judge", "adjudicator")
     for item_id, (a, b) in zip((1, 2, 3, 4), [(1, 1), (1, 0), (0, 0), (0, 0)], strict=True):
-        submit_label(session, item_id=item_id, user=ann, label=a)
-        submit_label(session, item_id=item_id, user=bob, label=b)
+        label_handed(session, item_id=item_id, user=ann, label=a)
+        label_handed(session, item_id=item_id, user=bob, label=b)
     adjudicate(session, item_id=2, user=judge, label=1)
-    submit_label(session, item_id=5, user=ann, label=1)
-    submit_label(session, item_id=5, user=bob, label=0)
+    label_handed(session, item_id=5, user=ann, label=1)
+    label_handed(session, item_id=5, user=bob, label=0)
 
 
 def test_agreement_summary(session: Session, make_user: Callable[..., UserRecord]) -> None:

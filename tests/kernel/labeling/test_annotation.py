@@ -20,11 +20,10 @@ from closedloop.labeling import (
     items_to_adjudicate,
     next_item,
     refill_queue,
-    skip_item,
-    submit_label,
     undo_last,
 )
 from closedloop.store import read_training_labels
+from tests.kernel.labeling.handed import label_handed, skip_handed
 from tests.kernel.store.factories import RECSYS, SPAM, logged, recsys_prediction, spam_prediction
 
 POLICY = QueuePolicy(batch_size=50, random_share=0.0)
@@ -42,10 +41,10 @@ def test_agreement_writes_the_consensus_label_into_the_snapshot(
 ) -> None:
     [item_id] = queued_spam(session)
     ann, bob = make_user("ann"), make_user("bob")
-    assert submit_label(session, item_id=item_id, user=ann, label=1).status == "waiting"
+    assert label_handed(session, item_id=item_id, user=ann, label=1).status == "waiting"
     assert read_training_labels(session, kind=SPAM).frame.empty  # one label is not consensus
 
-    outcome = submit_label(session, item_id=item_id, user=bob, label=1)
+    outcome = label_handed(session, item_id=item_id, user=bob, label=1)
     assert outcome.status == "agreed" and outcome.consensus is not None
     label = outcome.consensus
     assert (label.label, label.source, label.agreement) == (1, "annotation", 1.0)
@@ -58,14 +57,14 @@ def test_agreement_writes_the_consensus_label_into_the_snapshot(
     frame = read_training_labels(session, kind=SPAM).frame
     assert frame[["text", "label", "source"]].values.tolist() == [["offer 0\n\nclick here", 1, "annotation"]]
     with pytest.raises(ItemUnavailable, match="both its labels"):
-        submit_label(session, item_id=item_id, user=make_user("carol"), label=0)
+        label_handed(session, item_id=item_id, user=make_user("carol"), label=0)
 
 
 def test_disagreement_goes_to_adjudication(session: Session, make_user: Callable[..., UserRecord]) -> None:
     [item_id] = queued_spam(session)
     ann, bob, judge = make_user("ann"), make_user("bob"), make_user("judge", "adjudicator")
-    submit_label(session, item_id=item_id, user=ann, label=1)
-    assert submit_label(session, item_id=item_id, user=bob, label=0).status == "disputed"
+    label_handed(session, item_id=item_id, user=ann, label=1)
+    assert label_handed(session, item_id=item_id, user=bob, label=0).status == "disputed"
     assert read_training_labels(session, kind=SPAM).frame.empty
 
     [disputed] = items_to_adjudicate(session, model="spam")
@@ -89,8 +88,8 @@ def test_an_adjudicator_does_not_decide_their_own_dispute(
 ) -> None:
     [item_id] = queued_spam(session)
     boss, bob = make_user("boss", "admin"), make_user("bob")
-    submit_label(session, item_id=item_id, user=boss, label=1)
-    submit_label(session, item_id=item_id, user=bob, label=0)
+    label_handed(session, item_id=item_id, user=boss, label=1)
+    label_handed(session, item_id=item_id, user=bob, label=0)
     with pytest.raises(NotPermitted, match="another adjudicator"):
         adjudicate(session, item_id=item_id, user=boss, label=1)
 
@@ -104,9 +103,9 @@ def test_relevance_grades_become_binary_consensus(
     item = next_item(session, user=ann, gold_rate=0)
     assert item is not None
     with pytest.raises(InvalidItemLabel, match=r"takes 1 \(not relevant\), .* or 4 \(highly relevant\)"):
-        submit_label(session, item_id=item.id, user=ann, label=0)
-    submit_label(session, item_id=item.id, user=ann, label=3)
-    outcome = submit_label(session, item_id=item.id, user=bob, label=4)  # both "relevant"
+        label_handed(session, item_id=item.id, user=ann, label=0)
+    label_handed(session, item_id=item.id, user=ann, label=3)
+    outcome = label_handed(session, item_id=item.id, user=bob, label=4)  # both "relevant"
     assert outcome.status == "agreed" and outcome.consensus is not None
     assert outcome.consensus.label == 1
     assert [a["label"] for a in outcome.consensus.provenance["annotators"]] == [3, 4]  # raw grades kept
@@ -121,18 +120,18 @@ def test_undo_withdraws_the_last_answer_until_resolved(
     ann, bob = make_user("ann"), make_user("bob")
     assert undo_last(session, user=ann) is None  # nothing to undo yet
 
-    submit_label(session, item_id=second, user=ann, label=0)
+    label_handed(session, item_id=second, user=ann, label=0)
     undone = undo_last(session, user=ann)  # alone on the item so far: the slip can be taken back
     assert undone is not None and undone.id == second and undone.status == "open"
-    submit_label(session, item_id=second, user=ann, label=1)
-    assert submit_label(session, item_id=second, user=bob, label=0).status == "disputed"
+    label_handed(session, item_id=second, user=ann, label=1)
+    assert label_handed(session, item_id=second, user=bob, label=0).status == "disputed"
     # Once both labels are in, undo answers the same whether they agreed or not: the other label stays blind
     # and a dispute cannot be relabelled into agreement past the adjudicator.
     with pytest.raises(ItemUnavailable, match="final"):
         undo_last(session, user=bob)
     assert [d.item.id for d in items_to_adjudicate(session)] == [second]
 
-    skip_item(session, item_id=first, user=ann)
+    skip_handed(session, item_id=first, user=ann)
     assert next_item(session, user=ann, gold_rate=0) is None  # skipped items are not shown again
     restored = undo_last(session, user=ann)
     assert restored is not None and restored.id == first
@@ -144,7 +143,7 @@ def test_two_annotators_race_for_the_last_slot(
     session: Session, sessions: sessionmaker[Session], make_user: Callable[..., UserRecord]
 ) -> None:
     [item_id] = queued_spam(session)
-    submit_label(session, item_id=item_id, user=make_user("ann"), label=1)
+    label_handed(session, item_id=item_id, user=make_user("ann"), label=1)
     racers = [make_user(f"racer{i}") for i in range(4)]
     start = threading.Barrier(len(racers))
 
@@ -152,7 +151,7 @@ def test_two_annotators_race_for_the_last_slot(
         with sessions() as own:
             start.wait()
             try:
-                return submit_label(own, item_id=item_id, user=user, label=1).status
+                return label_handed(own, item_id=item_id, user=user, label=1).status
             except ItemUnavailable:
                 return "unavailable"
 
@@ -169,9 +168,9 @@ def test_unknown_items_and_bad_labels_are_refused(
     [item_id] = queued_spam(session)
     ann = make_user("ann")
     with pytest.raises(ItemUnavailable, match="no labeling item 999"):
-        submit_label(session, item_id=999, user=ann, label=1)
+        label_handed(session, item_id=999, user=ann, label=1)
     with pytest.raises(InvalidItemLabel, match="0 \\(ham\\) or 1 \\(spam\\)"):
-        submit_label(session, item_id=item_id, user=ann, label=2)
+        label_handed(session, item_id=item_id, user=ann, label=2)
     with pytest.raises(InvalidItemLabel):
-        submit_label(session, item_id=item_id, user=ann, label=True)
+        label_handed(session, item_id=item_id, user=ann, label=True)
     assert next_item(session, user=ann, gold_rate=0) is not None  # nothing was recorded

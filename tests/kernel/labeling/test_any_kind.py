@@ -18,10 +18,10 @@ from closedloop.labeling import (
     next_item,
     queue_depth,
     refill_queue,
-    submit_label,
 )
 from closedloop.settings import get_settings
 from closedloop.store import PredictionRecord, read_training_labels, record_feedback
+from tests.kernel.labeling.handed import label_handed
 from tests.kernel.store.factories import KINDS, feedback, logged
 from tests.kernel.store.tone import KIND as TONE
 from tests.kernel.store.tone import REFERENCE
@@ -64,9 +64,9 @@ def test_a_new_kind_is_queued_labelled_and_settled(
     assert first is not None and (first.model, first.task, first.reason) == (TONE.name, "tone", "disputed")
     assert first.subject == {"review_id": 2, "review": "broke"} and first.model_label == 1
     with pytest.raises(InvalidItemLabel, match=r"takes 0 \(negative\) or 1 \(positive\), got 4"):
-        submit_label(session, item_id=first.id, user=ann, label=4)
-    submit_label(session, item_id=first.id, user=ann, label=0)
-    outcome = submit_label(session, item_id=first.id, user=bob, label=0)
+        label_handed(session, item_id=first.id, user=ann, label=4)
+    label_handed(session, item_id=first.id, user=ann, label=0)
+    outcome = label_handed(session, item_id=first.id, user=bob, label=0)
     assert outcome.status == "agreed" and outcome.consensus is not None
     assert outcome.consensus.subject == {"review_id": 2, "review": "broke"}  # the kind's label_subject
     frame = read_training_labels(session, kind=TONE).frame

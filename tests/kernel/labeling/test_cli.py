@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from closedloop.labeling import create_user, submit_label
+from closedloop.labeling import create_user
 from closedloop.settings import Settings
 from closedloop.store import open_store
+from tests.kernel.labeling.handed import label_handed
 from tests.kernel.store.factories import logged, spam_prediction
 
 pytestmark = pytest.mark.slow  # each command is a fresh interpreter importing the whole CLI (mlflow too)
@@ -68,7 +69,7 @@ def test_labels_refill_and_export(home: Path, tmp_path: Path) -> None:
         with store.session() as session:
             for name in ("ann", "bob"):
                 user = create_user(session, username=name, password="long enough", role="annotator")
-                submit_label(session, item_id=1, user=user, label=1)
+                label_handed(session, item_id=1, user=user, label=1)
     finally:
         store.close()
 

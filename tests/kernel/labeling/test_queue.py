@@ -17,12 +17,11 @@ from closedloop.labeling import (
     next_item,
     queue_depth,
     refill_queue,
-    skip_item,
-    submit_label,
     top_up_queue,
 )
 from closedloop.settings import Settings
 from closedloop.store import record_feedback, upsert_consensus_label
+from tests.kernel.labeling.handed import label_handed, skip_handed
 from tests.kernel.store.factories import KINDS, SPAM, feedback, logged, recsys_prediction, spam_prediction
 
 NO_RANDOM = QueuePolicy(batch_size=50, random_share=0.0)
@@ -72,7 +71,7 @@ def test_refill_orders_by_policy_on_constructed_predictions(
     served: list[ItemRecord] = []
     while (item := next_item(session, user=ann, model="spam", gold_rate=0)) is not None:
         served.append(item)
-        skip_item(session, item_id=item.id, user=ann)
+        skip_handed(session, item_id=item.id, user=ann)
     assert [i.subject["subject"] for i in served] == ["fed", "reported", "split", "nearest", "near", "sure"]
     assert [i.reason for i in served] == ["disputed", "disputed", "disagreement"] + ["uncertainty"] * 3
     assert [i.prediction_id for i in served[:2]] == [ids["fed"], ids["reported"]]
@@ -94,12 +93,12 @@ def test_no_annotator_gets_an_item_twice_and_each_item_gets_two(
         if item is None:
             continue
         seen[user.username].append(item.id)
-        submit_label(session, item_id=item.id, user=user, label=1)
+        label_handed(session, item_id=item.id, user=user, label=1)
     assert all(len(ids) == len(set(ids)) for ids in seen.values())
     assert sum(len(ids) for ids in seen.values()) == 6  # 3 items x 2 annotators, no more
     assert queue_depth(session) == 0
     with pytest.raises(AlreadyLabelled, match="undo"):
-        submit_label(session, item_id=seen["ann"][0], user=ann, label=0)
+        label_handed(session, item_id=seen["ann"][0], user=ann, label=0)
 
 
 def test_items_are_blind(session: Session, make_user: Callable[..., UserRecord]) -> None:
@@ -108,7 +107,7 @@ def test_items_are_blind(session: Session, make_user: Callable[..., UserRecord])
     ann, bob = make_user("ann"), make_user("bob")
     item = next_item(session, user=ann, gold_rate=0)
     assert item is not None
-    submit_label(session, item_id=item.id, user=ann, label=1)
+    label_handed(session, item_id=item.id, user=ann, label=1)
     shown = next_item(session, user=bob, gold_rate=0)
     assert shown is not None and shown.id == item.id
     dumped = shown.model_dump()
@@ -131,7 +130,7 @@ def test_gold_items_mix_in_at_the_rate_and_are_shown_to_everyone(
         reasons = []
         while (item := next_item(session, user=user, gold_rate=0.5)) is not None:
             reasons.append(item.reason)
-            assert submit_label(session, item_id=item.id, user=user, label=1).status in ("waiting", "agreed")
+            assert label_handed(session, item_id=item.id, user=user, label=1).status in ("waiting", "agreed")
         assert reasons.count("gold") == 2  # every annotator answers every gold item
         if name == "ann":
             assert reasons[:4] == ["uncertainty", "gold", "uncertainty", "gold"]
@@ -156,8 +155,10 @@ def test_recsys_items_come_from_disputes_and_random_draws(
 
 def test_the_watchers_top_up_refills_only_a_short_queue(session: Session, tmp_path: Path) -> None:
     constructed_spam(session)  # six unlabelled predictions worth asking about
-    settings = Settings(home=tmp_path / "home", labeling_batch_size=4, labeling_random_share=0.0)
+    settings = Settings(
+        home=tmp_path / "home", labeling_batch_size=4, labeling_random_share=0.0, labeling_queue_cap=5
+    )
     assert top_up_queue(session, model="spam", settings=settings) == 4  # empty queue: one batch
     assert queue_depth(session, model="spam") == 4
-    assert top_up_queue(session, model="spam", settings=settings) == 0  # ≥ half a batch waits: nothing
+    assert top_up_queue(session, model="spam", settings=settings) == 0  # ≥ half the cap waits: nothing
     assert queue_depth(session, model="spam") == 4
