@@ -147,7 +147,7 @@ def demo(
 
 def first_reports(
     wait: float = typer.Option(
-        900.0, min=0.0, help="Seconds to wait for each monitored kind's first predictions."
+        900.0, min=0.0, help="Seconds to wait, at most, for the monitored kinds' first predictions."
     ),
     min_predictions: int = typer.Option(
         100, min=1, help="Predictions a kind needs in the window before its first monitoring pass."
