@@ -37,11 +37,16 @@ def demo_services(
     replay_passes: int = 2,
 ) -> list[Service]:
     """Everything `closedloop demo` runs: the platform with its UIs, first champions where `bootstrap`
-    names models without one, and a replay of every registered kind's corpus (unless `replay` is off) whose
-    simulated annotators answer the labeling queue from the corpus's labels after a delay."""
-    from closedloop.platform.processes import platform_services, replay_service
+    names models without one, a replay of every registered kind's corpus (unless `replay` is off) whose
+    simulated annotators answer the labeling queue from the corpus's labels after a delay, and the first
+    learning curves and monitoring reports (`closedloop first-reports`)."""
+    from closedloop.platform.processes import CLI, platform_services, replay_service
+    from closedloop.platform.supervisor import Service
 
     base_env = {"CLOSEDLOOP_BASE_FRACTION": DEMO_BASE_FRACTION, **environ}
+    # The first learning curves and monitoring reports, as soon as the API serves (and the replay's traffic
+    # comes in), so the dashboard's curve, drift and Evidently panels do not stay empty for the first hour.
+    reports = Service("first-reports", [*CLI, "first-reports"], oneshot=True)
     clients = [
         replay_service(
             k.name,
@@ -52,7 +57,7 @@ def demo_services(
             passes=replay_passes,
         )
         for k in (all_kinds() if replay else [])
-    ]
+    ] + [reports]
     return platform_services(
         settings, ports, base_env=base_env, ui=True, bootstrap=bootstrap, clients=clients
     )
@@ -147,9 +152,30 @@ def demo(
         console.print("all services stopped")
 
 
+def first_reports(
+    wait: float = typer.Option(
+        900.0, min=0.0, help="Seconds to wait, at most, for the monitored kinds' first predictions."
+    ),
+    min_predictions: int = typer.Option(
+        100, min=1, help="Predictions a kind needs in the window before its first monitoring pass."
+    ),
+) -> None:
+    """Write each kind's first (small) learning curve and monitoring report; `closedloop demo` runs this at
+    start so its dashboard panels fill within minutes."""
+    from closedloop.settings import get_settings
+    from flows.first_reports import first_reports as write_first_reports
+
+    done = write_first_reports(get_settings(), wait_s=wait, min_predictions=min_predictions)
+    for name, outcome in done.curves.items():
+        console.print(f"learning curve, {name}: {outcome}", highlight=False)
+    for name, outcome in done.monitors.items():
+        console.print(f"monitoring report, {name}: {outcome}", highlight=False)
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
 def register(app: typer.Typer) -> None:
     app.command(name="demo")(demo)
+    app.command(name="first-reports", hidden=True)(first_reports)

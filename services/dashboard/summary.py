@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
@@ -35,13 +36,20 @@ def build_summary(sources: Sources) -> dict[str, Any]:
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "refresh_seconds": REFRESH_SECONDS,
             "links": {
-                "mlflow": settings.mlflow_ui_url,
+                "mlflow": mlflow_registry_url(settings.mlflow_ui_url),
                 "prefect": settings.prefect_ui_url,
                 "evidently": settings.evidently_ui_url,
             },
             "models": models,
         }
     )
+
+
+def mlflow_registry_url(ui_url: str, registered_name: str | None = None) -> str:
+    """The MLflow UI's model registry (MLflow 3's single-page routes: `#/models`, `#/models/<name>`); its
+    bare root opens the GenAI home, where no registered model is in sight."""
+    base = f"{ui_url.rstrip('/')}/#/models"
+    return f"{base}/{quote(registered_name, safe='')}" if registered_name else base
 
 
 def _model(session: Session, sources: Sources, kind: ModelKind) -> dict[str, Any]:
@@ -54,6 +62,7 @@ def _model(session: Session, sources: Sources, kind: ModelKind) -> dict[str, Any
         "key": model,
         "title": kind.config.title,
         "registered_name": name,
+        "registry_url": mlflow_registry_url(sources.settings.mlflow_ui_url, name),
         "routes": routes,
         "monitored": kind.monitored,
         "has_learning_curve": kind.curve() is not None,

@@ -122,6 +122,7 @@ def test_the_demo_runs_the_whole_platform_and_the_replay(tmp_path: Path):
     by_name = {s.name: s for s in services}
     assert list(by_name) == [
         "prefect", "worker", "first-spam", "api", "mlflow", "evidently", "replay-spam", "replay-recsys",
+        "first-reports",
     ]  # fmt: skip
     assert by_name["worker"].needs == ("prefect",) and by_name["first-spam"].finishes
     assert by_name["replay-spam"].needs == ("api",) and by_name["replay-spam"].oneshot
@@ -136,7 +137,10 @@ def test_the_demo_runs_the_whole_platform_and_the_replay(tmp_path: Path):
         assert service.env["CLOSEDLOOP_HOME"] == str(settings.home.resolve())
         assert service.env["CLOSEDLOOP_BASE_FRACTION"] == "0.5"  # the first champions see the earlier half
         assert service.env["CLOSEDLOOP_MLFLOW_UI_URL"] == "http://127.0.0.1:15000"
-    for name in ("worker", "first-spam", "replay-spam"):
+    # The first curves and drift reports run once the API serves, as flow runs of the demo's Prefect server.
+    assert by_name["first-reports"].command[-1] == "first-reports" and by_name["first-reports"].oneshot
+    assert by_name["first-reports"].needs == ("api",)
+    for name in ("worker", "first-spam", "replay-spam", "first-reports"):
         assert by_name[name].env["PREFECT_API_URL"] == "http://127.0.0.1:14200/api"
     assert "http://127.0.0.1:18000" in by_name["replay-recsys"].command
     urls = " ".join(s.url or "" for s in services)
@@ -146,7 +150,7 @@ def test_the_demo_runs_the_whole_platform_and_the_replay(tmp_path: Path):
         settings, ports, environ={"CLOSEDLOOP_BASE_FRACTION": "0.3"}, bootstrap=[], replay=False,
         replay_rate=5.0, feedback_rate=0.3,
     )  # fmt: skip
-    assert [s.name for s in without] == ["prefect", "worker", "api", "mlflow", "evidently"]
+    assert [s.name for s in without] == ["prefect", "worker", "api", "mlflow", "evidently", "first-reports"]
     assert without[0].env["CLOSEDLOOP_BASE_FRACTION"] == "0.3", "the user's own setting wins"
 
 

@@ -89,10 +89,21 @@ def test_empty_store_renders_every_empty_state(quiet_settings: Settings) -> None
     assert [m["key"] for m in summary["models"]] == ["spam", "recsys"]
     assert all(m["live"] is None and m["champion"] is None for m in summary["models"])
     assert summary["links"] == {
-        "mlflow": "http://127.0.0.1:5000",
+        "mlflow": "http://127.0.0.1:5000/#/models",  # the registry, not MLflow 3's GenAI home
         "prefect": "http://127.0.0.1:4200",
         "evidently": "http://127.0.0.1:8001",
     }
+
+
+def test_mlflow_links_open_the_model_registry(home: Path) -> None:
+    settings = Settings(home=home, reload_seconds=3600, mlflow_ui_url="http://mlflow.example:5000/")
+    with dashboard_client(settings) as client:
+        page = client.get("/dashboard").text
+    nav = re.search(r'<a href="([^"]*)"[^>]*>MLflow UI</a>', page)
+    assert nav is not None and nav.group(1) == "http://mlflow.example:5000/#/models"
+    # Each kind's registered model name links to its page in the registry.
+    for name in ("spam-filter", "recommender"):
+        assert f'<a href="http://mlflow.example:5000/#/models/{name}"' in page
 
 
 def test_populated_store_shows_values(populated: Settings) -> None:
@@ -389,7 +400,7 @@ def test_a_registered_kind_gets_its_own_panel_in_kinds_order(home: Path) -> None
     panel = re.search(r'<section class="model" id="model-toy".*?</section>', page, re.S)
     assert panel is not None
     text = panel[0]
-    assert '<h2 id="title-toy">Toy model <small>toy-model</small></h2>' in text
+    assert '<h2 id="title-toy">Toy model <small><a href="http://127.0.0.1:5000/#/models/toy-model"' in text
     assert "Toy model is not monitored" in text and "Toy model has no learning curve" in text
     assert "no predictions yet — send prediction requests" in text
     assert "no latency: Toy model serves no prediction route of its own" in text

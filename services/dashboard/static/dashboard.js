@@ -51,15 +51,45 @@
     return { hooks: { ready: [place], draw: [place] } };
   }
 
+  // Each drawn scale's range as data-{x,y}-{min,max} on the chart element: what the axes show, readable by a
+  // test (or a person with devtools), since uPlot draws its ticks on a canvas.
+  function scaleAttributes(el) {
+    function record(u, key) {
+      if (key !== "x" && key !== "y") return;
+      el.dataset[key + "Min"] = String(u.scales[key].min);
+      el.dataset[key + "Max"] = String(u.scales[key].max);
+    }
+    return { hooks: { setScale: [record] } };
+  }
+
+  // A single bucket (the first minute of traffic) gives the x scale no width, and uPlot then widens it by
+  // 86,400 units of its time base, which for timestamps in seconds is a thousand days (2026 ran to 2029).
+  // Pad it by an hour on each side instead.
+  const SINGLE_POINT_PAD_S = 3600;
+
   // The x axis reaches the newest move even when it falls after the last bucket's start.
-  function withMoves(live, opts) {
+  function withMoves(el, live, opts) {
     const moves = live.champion_moves || [];
     const last = moves.reduce(function (m, move) { return Math.max(m, move.t); }, -Infinity);
-    opts.plugins = [championMarkers(moves)];
+    opts.plugins = [championMarkers(moves), scaleAttributes(el)];
     opts.scales = Object.assign({}, opts.scales, {
-      x: { time: true, range: function (u, min, max) { return [min, Math.max(max, last)]; } },
+      x: {
+        time: true,
+        range: function (u, min, max) {
+          if (u.data[0].length === 1) {
+            const t = u.data[0][0];
+            return [t - SINGLE_POINT_PAD_S, Math.max(t, last) + SINGLE_POINT_PAD_S];
+          }
+          return [min, Math.max(max, last)];
+        },
+      },
     });
     return opts;
+  }
+
+  // Counts start at zero (a bar's height is its count); the top is rounded up to a tidy value.
+  function fromZero(u, min, max) {
+    return [0, uPlot.rangeNum(0, Math.max(max || 0, 1), 0.1, true)[1]];
   }
 
   // Which figures to draw, in which order and under which caption, comes with the data: each kind names its
@@ -71,14 +101,15 @@
     const names = figures.length ? figures.map(function (f) { return f.key; }) : Object.keys(live.quality);
     const series = [{}].concat(names.map(function (n, i) { return line(captions[n] || n, i); }));
     const data = [live.t].concat(names.map(function (n) { return live.quality[n]; }));
-    const opts = withMoves(live, Object.assign(size(el), { series: series, scales: { y: { range: [0, 1] } } }));
+    const opts = withMoves(el, live, Object.assign(size(el), { series: series, scales: { y: { range: [0, 1] } } }));
     return new uPlot(opts, data, el);
   }
 
   function trafficChart(el, live) {
     const bars = uPlot.paths.bars({ size: [0.8, 40] });
     const series = [{}, line("predictions per " + el.dataset.unit, 0, { paths: bars, fill: "#93c5fd" })];
-    return new uPlot(withMoves(live, Object.assign(size(el), { series: series })), [live.t, live.traffic], el);
+    const opts = withMoves(el, live, Object.assign(size(el), { series: series, scales: { y: { range: fromZero } } }));
+    return new uPlot(opts, [live.t, live.traffic], el);
   }
 
   function curveChart(el, curve) {
