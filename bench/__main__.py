@@ -8,6 +8,7 @@ from pathlib import Path
 from bench import (
     curve,
     dashboard,
+    ddp,
     gate_power,
     labeling,
     loop,
@@ -29,6 +30,7 @@ SUITES = {
     "loop": loop,
     "replay": replay,
     "gate": gate_power,
+    "ddp": ddp,
 }
 ROOT = Path(__file__).resolve().parents[1]
 

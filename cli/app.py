@@ -61,6 +61,7 @@ USER_ERRORS = (
     ("closedloop.retraining.checks", "DataValidationError"),
     ("closedloop.store.errors", "StoreError"),
     ("closedloop.orchestration", "OrchestrationError"),
+    ("closedloop.distributed.launch", "DistributedRunFailed"),  # the replica's traceback is above it
 )
 
 
