@@ -22,7 +22,7 @@ def _distributed_runs(model_kind: Any, runs: tuple[tuple[str, ...], ...]) -> lis
 
 
 def run(only: str | None = None) -> dict[str, Any]:
-    """`closedloop train <kind> <run> --nproc N --json` for N in 1, 2 and each data-parallel run of each kind."""
+    """`closedloop train <kind> <run> --nproc N --json`, N = 1, 2, for each data-parallel run of each kind."""
     cli_json("data", "fetch", "all")
     results: dict[str, Any] = {}
     for found, parts in taking_part("train", only):

@@ -50,7 +50,27 @@ def _device_line() -> tuple[str, int]:
 
     dtype = autocast_dtype(torch.device("cuda"), amp=True)
     name = torch.cuda.get_device_name(0)
-    return f"{torch.cuda.device_count()} x {name}, AMP {dtype} (torch {torch.__version__})", torch.cuda.device_count()
+    return (
+        f"{torch.cuda.device_count()} x {name}, AMP {dtype} (torch {torch.__version__})",
+        torch.cuda.device_count(),
+    )
+
+
+def _plan(
+    base: list[str], checkpoints: list[str], cpu_only: bool, devices: int
+) -> list[tuple[str, int, list[str], bool]]:
+    """(label, processes, arguments, on the GPU?) of each run for one model: CPU, then the accelerated run
+    writing a checkpoint, its resume, and 2-process DDP where two devices (or, CPU only, two cores) exist."""
+    target = "cpu" if cpu_only else "cuda"
+    gpu = not cpu_only
+    plan = [("cpu", 1, base, False)] if gpu else []
+    plan += [
+        (target, 1, base + checkpoints, gpu),
+        (f"{target} resumed", 1, base + checkpoints + ["--resume"], gpu),
+    ]
+    if cpu_only or devices >= 2:
+        plan.append((f"{target} ddp", 2, [*base, "--nproc", "2"], gpu))
+    return plan
 
 
 def check(kind_name: str | None, cpu_only: bool) -> tuple[list[dict[str, Any]], list[str]]:
@@ -59,48 +79,49 @@ def check(kind_name: str | None, cpu_only: bool) -> tuple[list[dict[str, Any]], 
     print(f"gpu_check: {device}", flush=True)
     if not cpu_only and devices == 0:
         return [], ["no CUDA device is visible (run with --cpu-only to check the CPU path)"]
-    rows, failures = [], []
+    rows: list[dict[str, Any]] = []
+    failures: list[str] = []
     for found, parts in taking_part("train", kind_name):
-        runs = _distributed_runs(found, parts.training_runs)
-        for args in runs[:1]:  # one protocol per kind: the check must stay short
-            base = [found.name, *args]
-            metric = found.config.metric.replace("_at_", "@")
+        for args in _distributed_runs(found, parts.training_runs)[:1]:  # one protocol per kind: stay short
+            metric = found.config.metric.replace("_at_", "@")  # the CLI's key: ndcg_at_10 -> ndcg@10
+            scores: dict[str, Any] = {}
             with tempfile.TemporaryDirectory(prefix="gpu-check-") as scratch:
                 checkpoints = ["--checkpoint-dir", str(Path(scratch) / "ckpt")]
-                plan = [("cpu", 1, base, False)]
-                if not cpu_only:
-                    plan.append(("cuda", 1, base + checkpoints, True))
-                else:
-                    plan.append(("cpu", 1, base + checkpoints, False))
-                plan.append((plan[-1][0] + " resumed", 1, base + checkpoints + ["--resume"], not cpu_only))
-                if cpu_only or devices >= 2:
-                    plan.append((("cpu" if cpu_only else "cuda") + " ddp", 2, base + ["--nproc", "2"], not cpu_only))
-                for label, nproc, command, gpu in plan:
+                for label, nproc, command, gpu in _plan([found.name, *args], checkpoints, cpu_only, devices):
                     try:
                         report = _train(command, gpu=gpu)
                     except (RuntimeError, subprocess.TimeoutExpired) as error:
                         failures.append(f"{found.name} {label}: {error}")
                         continue
-                    rows.append({"kind": found.name, "model": report["model"], "run": label, "nproc": nproc,
-                                 "wall_s": report["wall_s"], "metric": metric, "value": report.get(metric)})  # fmt: skip
-            trained = [r for r in rows if r["kind"] == found.name]
-            resumed = [r for r in trained if r["run"].endswith("resumed")]
-            fresh = [r for r in trained if r["run"] == resumed[0]["run"].removesuffix(" resumed")] if resumed else []
-            if resumed and fresh and resumed[0]["value"] != fresh[-1]["value"]:
-                failures.append(f"{found.name}: the resumed checkpoint scored {resumed[0]['value']}, not {fresh[-1]['value']}")
+                    scores[label] = report.get(metric)
+                    rows.append(
+                        {"kind": found.name, "model": report["model"], "run": label, "nproc": nproc,
+                         "wall_s": report["wall_s"], "metric": metric, "value": report.get(metric)}
+                    )  # fmt: skip
+            fresh = "cpu" if cpu_only else "cuda"
+            if f"{fresh} resumed" in scores and scores[f"{fresh} resumed"] != scores.get(fresh):
+                failures.append(
+                    f"{found.name}: the resumed checkpoint scores {metric} {scores[f'{fresh} resumed']}, "
+                    f"the run that wrote it {scores.get(fresh)}"
+                )
     return rows, failures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cpu-only", action="store_true", help="no GPU: check the CPU path (2 gloo processes)")
+    parser.add_argument(
+        "--cpu-only", action="store_true", help="no GPU: check the CPU path (2 gloo processes)"
+    )
     parser.add_argument("--kind", help="check only this model kind")
     args = parser.parse_args()
     rows, failures = check(args.kind, args.cpu_only)
     print(f"{'kind':<10} {'model':<8} {'run':<14} {'nproc':>5} {'wall s':>8}  metric")
     for r in rows:
         value = "" if r["value"] is None else f"{r['value']:.4f}"
-        print(f"{r['kind']:<10} {r['model']:<8} {r['run']:<14} {r['nproc']:>5} {r['wall_s']:>8.2f}  {r['metric']} {value}")
+        print(
+            f"{r['kind']:<10} {r['model']:<8} {r['run']:<14} {r['nproc']:>5} {r['wall_s']:>8.2f}  "
+            f"{r['metric']} {value}"
+        )
     print(json.dumps({"runs": rows, "failures": failures}))
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)

@@ -88,7 +88,9 @@ def _evaluate_distributed(
 
     if model not in kind.config.distributed_candidates:
         trains = ", ".join(kind.config.distributed_candidates) or "none"
-        raise UsageProblem(f"--nproc: {kind.name}'s {model!r} does not train data-parallel (those that do: {trains})")
+        raise UsageProblem(
+            f"--nproc: {kind.name}'s {model!r} does not train data-parallel (those that do: {trains})"
+        )
     metrics: dict[str, Any] | None = run_distributed(
         jobs.evaluate,
         nproc,

@@ -1,4 +1,4 @@
-"""One replica of a `run_distributed` job: `python -m closedloop.distributed.worker JOB_DIR`, started by torchrun.
+"""One replica of a `run_distributed` job, started by torchrun: `python -m closedloop.distributed.worker DIR`.
 
 torchrun hands each process its rank, world size and rendezvous address in the environment, which
 `init_process_group` reads (the `env://` method). The backend follows the hardware: NCCL when CUDA is

@@ -81,10 +81,10 @@ class KindConfig:
     distributed_candidates: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for field in ("default_candidates", "distributed_candidates"):
-            unknown = set(getattr(self, field)) - set(self.candidates)
+        for listed in ("default_candidates", "distributed_candidates"):
+            unknown = set(getattr(self, listed)) - set(self.candidates)
             if unknown:
-                raise ValueError(f"kind {self.name!r}: {field} {sorted(unknown)} are not candidates")
+                raise ValueError(f"kind {self.name!r}: {listed} {sorted(unknown)} are not candidates")
 
 
 @dataclass(frozen=True)

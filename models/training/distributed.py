@@ -41,16 +41,28 @@ class Replicas:
         """Rank 0 writes checkpoints (one file, one writer) and reports."""
         return self.rank == 0
 
+    def batch_size(self, global_batch: int) -> int:
+        """The batch each replica draws so that one synchronised step still sees `global_batch` rows.
+
+        DDP averages the replicas' gradients, so with equal shards a step's gradient is the one a single
+        process computes on the whole global batch: the same number of steps, the same learning-rate schedule,
+        the same optimisation, with each replica doing 1/world of the work. (Keeping the per-replica batch
+        instead would halve the steps at twice the batch, a different and, measured, worse optimisation.)
+        """
+        return max(1, global_batch // self.world)
+
     def local_steps(self, steps_per_epoch: int) -> int:
-        """Optimizer steps one replica takes per epoch: the sampler pads the batch list to a multiple of world."""
+        """Optimizer steps per replica and epoch: the sampler pads the batch list to a multiple of world."""
         return math.ceil(steps_per_epoch / self.world)
 
     def wrap(self, module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
         """The module whose forward synchronises gradients (DDP), or `module` itself for one replica."""
         if not self.distributed:
             return module
-        ids = [device.index if device.index is not None else torch.cuda.current_device()]
-        return DistributedDataParallel(module, device_ids=ids if device.type == "cuda" else None)
+        if device.type != "cuda":
+            return DistributedDataParallel(module)  # CPU: no device_ids
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return DistributedDataParallel(module, device_ids=[index])
 
     def share(
         self, batches: Iterable[Sequence[torch.Tensor]], epoch: int
@@ -95,6 +107,6 @@ class Replicas:
         return float(value.item() / self.world)
 
     def barrier(self) -> None:
-        """Wait for every replica (e.g. until rank 0 has written the checkpoint the others may resume from)."""
+        """Wait for every replica (e.g. until rank 0 has written the checkpoint a resume would read)."""
         if self.distributed:
             dist.barrier()

@@ -133,8 +133,9 @@ def train_module(
 
     Under a process group (`torchrun`; see `models.training.distributed`) each replica trains on its share of
     every epoch's batches through DistributedDataParallel, so an epoch takes ceil(steps_per_epoch / world)
-    steps per replica; the epoch's loss and validation score are all-reduced, and only rank 0 writes
-    checkpoints. A checkpoint resumes only under the world size that wrote it.
+    steps per replica (a model keeps the single-process optimisation by drawing batches of
+    `Replicas.batch_size(batch)` rows); the epoch's loss and validation score are all-reduced, and only rank 0
+    writes checkpoints. A checkpoint resumes only under the world size that wrote it.
     """
     if steps_per_epoch < 1:
         raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
@@ -145,15 +146,15 @@ def train_module(
     opt = _Optimisation.build(module, config, local_steps, autocast_dtype(device, config.amp))
     fingerprint = {key: getattr(config, key) for key in _TRAJECTORY_FIELDS}
     fingerprint["steps_per_epoch"] = steps_per_epoch
-    if replicas.distributed:  # only then: single-process checkpoints written before DDP still resume
-        fingerprint["world_size"] = replicas.world
+    fingerprint["world_size"] = replicas.world
 
     records: list[EpochRecord] = []
     best = _EarlyStopping(config.patience)
     resume_from = config.checkpoint_dir if config.resume else None
     saved = load_checkpoint(resume_from, device) if resume_from is not None else None
     if saved is not None:
-        check_resumable(saved["fingerprint"], fingerprint)
+        # Checkpoints from before DDP carry no world size: they were written by one process.
+        check_resumable({"world_size": 1, **saved["fingerprint"]}, fingerprint)
         module.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optimisation"])
         best.load_state_dict(saved["early_stopping"])

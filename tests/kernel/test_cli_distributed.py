@@ -41,5 +41,7 @@ def test_train_on_two_processes_matches_one_and_resumes_its_checkpoint(home: Pat
     assert abs(float(two["f1"]) - float(one["f1"])) <= 0.01, (one, two)  # within 1 point of F1
     assert (checkpoints / "last.pt").exists()  # rank 0's checkpoint
 
-    resumed = train_json(*protocol, "--nproc", "2", "--checkpoint-dir", str(checkpoints), "--resume", home=home)
+    resumed = train_json(
+        *protocol, "--nproc", "2", "--checkpoint-dir", str(checkpoints), "--resume", home=home
+    )
     assert resumed["f1"] == two["f1"] and resumed["roc_auc"] == two["roc_auc"]

@@ -23,7 +23,7 @@ def spam_f1(*, seed: int, n_train: int, n_test: int) -> dict[str, Any]:
     texts, labels = synthetic_texts(n_train, seed=seed)
     val_texts, val_labels = synthetic_texts(n_test // 2, seed=seed + 1)
     test_texts, test_labels = synthetic_texts(n_test, seed=seed + 2)
-    model = small_torch_model(seed=seed, patience=3, max_epochs=8)
+    model = small_torch_model(seed=seed, patience=3, max_epochs=8)  # batch 32: 16 per replica
     model.fit(texts, labels, eval_set=(val_texts, val_labels))
     return {
         "f1": float(f1_score(test_labels, model.predict(test_texts))),
