@@ -15,7 +15,7 @@ PREFIX = "ddp_"  # results key of a kind: ddp_<kind>
 NPROCS = (1, 2)
 
 
-def _distributed_runs(model_kind: Any, runs: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+def distributed_runs(model_kind: Any, runs: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     """The train suite's runs of the kind whose --model trains data-parallel."""
     chosen = model_kind.config.distributed_candidates
     return [args for args in runs if "--model" in args and args[args.index("--model") + 1] in chosen]
@@ -28,7 +28,7 @@ def run(only: str | None = None) -> dict[str, Any]:
     for found, parts in taking_part("train", only):
         measured = [
             cli_json("train", found.name, *args, "--nproc", str(nproc))
-            for args in _distributed_runs(found, parts.training_runs)
+            for args in distributed_runs(found, parts.training_runs)
             for nproc in NPROCS
         ]
         if measured:

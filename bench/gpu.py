@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.contract import taking_part
-from bench.ddp import _distributed_runs
+from bench.ddp import distributed_runs
 
 TIMEOUT_S = 300  # per CLI run: the whole check must stay well under 8 minutes
 
@@ -82,7 +82,7 @@ def check(kind_name: str | None, cpu_only: bool) -> tuple[list[dict[str, Any]], 
     rows: list[dict[str, Any]] = []
     failures: list[str] = []
     for found, parts in taking_part("train", kind_name):
-        for args in _distributed_runs(found, parts.training_runs)[:1]:  # one protocol per kind: stay short
+        for args in distributed_runs(found, parts.training_runs)[:1]:  # one protocol per kind: stay short
             metric = found.config.metric.replace("_at_", "@")  # the CLI's key: ndcg_at_10 -> ndcg@10
             scores: dict[str, Any] = {}
             with tempfile.TemporaryDirectory(prefix="gpu-check-") as scratch:
