@@ -94,6 +94,10 @@ def check(kind_name: str | None, cpu_only: bool) -> tuple[list[dict[str, Any]], 
                         failures.append(f"{found.name} {label}: {error}")
                         continue
                     scores[label] = report.get(metric)
+                    print(
+                        f"gpu_check: {found.name} {label}: {report['wall_s']} s, {metric} {scores[label]}",
+                        flush=True,
+                    )
                     rows.append(
                         {"kind": found.name, "model": report["model"], "run": label, "nproc": nproc,
                          "wall_s": report["wall_s"], "metric": metric, "value": report.get(metric)}
