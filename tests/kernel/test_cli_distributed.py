@@ -27,6 +27,7 @@ def test_nproc_is_refused_for_a_model_without_the_torch_loop(home: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # 4 CLI runs, 2 under torchrun: ~1 min on a quiet machine, > 600 s on a busy one
 def test_train_on_two_processes_matches_one_and_resumes_its_checkpoint(home: Path, tmp_path: Path):
     corpus = synthetic_spam_corpus(tmp_path / "corpus", n_ham=300, n_spam=150)
     fetched = run_cli("data", "fetch", "spam", "--from", str(corpus), home=home)
