@@ -8,6 +8,7 @@ from pathlib import Path
 from bench import (
     curve,
     dashboard,
+    ddp,
     gate_power,
     labeling,
     login,
@@ -31,6 +32,7 @@ SUITES = {
     "loop": loop,
     "replay": replay,
     "gate": gate_power,
+    "ddp": ddp,
 }
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from bench.report import markdown_table
 PREFIX = "train_"  # results key of a kind: train_<kind>
 
 
-def _cli(*args: str) -> dict[str, Any]:
+def cli_json(*args: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "cli", *args, "--json"], capture_output=True, text=True, check=False
     )
@@ -25,9 +25,9 @@ def _cli(*args: str) -> dict[str, Any]:
 
 def run(only: str | None = None) -> dict[str, Any]:
     """`closedloop train <kind> <run> --json` for every run of every kind taking part."""
-    _cli("data", "fetch", "all")
+    cli_json("data", "fetch", "all")
     return {
-        f"{PREFIX}{found.name}": [_cli("train", found.name, *args) for args in parts.training_runs]
+        f"{PREFIX}{found.name}": [cli_json("train", found.name, *args) for args in parts.training_runs]
         for found, parts in taking_part("train", only)
     }
 

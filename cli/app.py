@@ -64,6 +64,7 @@ USER_ERRORS = (
     ("closedloop.store.errors", "StoreError"),
     ("closedloop.serving.keys", "KeyFileError"),
     ("closedloop.orchestration", "OrchestrationError"),
+    ("closedloop.distributed.launch", "DistributedRunFailed"),  # the replica's traceback is above it
 )
 
 

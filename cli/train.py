@@ -74,6 +74,36 @@ def _model(kind: ModelKind, name: str | None) -> str:
     return name
 
 
+def _evaluate_distributed(
+    kind: ModelKind,
+    model: str,
+    nproc: int,
+    options: dict[str, str],
+    seed: int,
+    checkpoint_dir: Path | None,
+    resume: bool,
+) -> dict[str, Any] | None:
+    """The kind's evaluation protocol run by `nproc` torchrun replicas; rank 0's metrics."""
+    from closedloop.distributed import jobs, run_distributed
+
+    if model not in kind.config.distributed_candidates:
+        trains = ", ".join(kind.config.distributed_candidates) or "none"
+        raise UsageProblem(
+            f"--nproc: {kind.name}'s {model!r} does not train data-parallel (those that do: {trains})"
+        )
+    metrics: dict[str, Any] | None = run_distributed(
+        jobs.evaluate,
+        nproc,
+        kind_name=kind.name,
+        model=model,
+        options=options,
+        seed=seed,
+        checkpoint_dir=checkpoint_dir.resolve() if checkpoint_dir else None,
+        resume=resume,
+    )
+    return metrics
+
+
 def train(
     ctx: typer.Context,
     kind_name: Kind,
@@ -85,6 +115,15 @@ def train(
         Path | None, typer.Option(help="Models that train in epochs: write a checkpoint every epoch here.")
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue exactly from --checkpoint-dir.")] = False,
+    nproc: Annotated[
+        int,
+        typer.Option(
+            "--nproc",
+            min=1,
+            help="Train data-parallel on N local processes under torchrun (DDP: gloo on CPU, NCCL on GPUs); "
+            "for the models the kind trains with the shared torch loop.",
+        ),
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Train one candidate under the kind's evaluation protocol and report its test metrics."""
@@ -98,15 +137,19 @@ def train(
     except ProtocolError as error:
         raise UsageProblem(f"{kind.name}: {error}") from None
     started = time.perf_counter()
-    metrics = kind.evaluate(
-        get_settings(), chosen, options=options, seed=seed, checkpoint_dir=checkpoint_dir, resume=resume
-    )
+    if nproc > 1:
+        metrics = _evaluate_distributed(kind, chosen, nproc, options, seed, checkpoint_dir, resume)
+    else:
+        metrics = kind.evaluate(
+            get_settings(), chosen, options=options, seed=seed, checkpoint_dir=checkpoint_dir, resume=resume
+        )
     if metrics is None:
         raise UsageProblem(
             f"{kind.name} has no offline evaluation protocol; `closedloop retrain {kind.name}` trains it "
             "and the gate judges it on live data"
         )
     payload: dict[str, Any] = {"corpus": kind.name, "model": chosen, **options, **metrics}
+    payload["nproc"] = nproc
     payload["seconds"] = round(time.perf_counter() - started, 2)
     if as_json:
         emit_json(payload)

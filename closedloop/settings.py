@@ -89,6 +89,12 @@ class Settings(BaseSettings):
 
     # Orchestration.
     dask_address: str | None = Field(default=None, description="Dask scheduler for candidate fan-out.")
+    train_nproc: int = Field(
+        default=1,
+        ge=1,
+        description="Processes (torchrun DDP: gloo on CPU, NCCL on GPUs) that train each candidate a kind "
+        "lists in `distributed_candidates`; 1: train in the flow's own process.",
+    )
     retrain_cron: str = Field(default="0 3 * * *", description="Nightly retrain schedule (cron, UTC).")
     label_trigger_count: int = Field(
         default=200, ge=1, description="New consensus labels that trigger a retrain."

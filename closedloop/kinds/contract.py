@@ -61,7 +61,8 @@ class KindConfig:
     first of `default_candidates` onwards run by default); `feedback_kinds` what users may say about a
     prediction; `label_values` the consensus labels it stores; `floors` what a first model must reach;
     `shadow` whether the challenger shadow-scores live traffic; `interactions` whether the interaction
-    log is its training data.
+    log is its training data; `distributed_candidates` the candidates that train with the shared torch loop
+    and so may train data-parallel under torchrun (the `train_nproc` setting).
     """
 
     name: str
@@ -77,11 +78,13 @@ class KindConfig:
     shadow: bool = False
     interactions: bool = False
     position: int = 100  # where the kind stands in listings (the dashboard, the CLI), then by name
+    distributed_candidates: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        unknown = set(self.default_candidates) - set(self.candidates)
-        if unknown:
-            raise ValueError(f"kind {self.name!r}: default candidates {sorted(unknown)} are not candidates")
+        for listed in ("default_candidates", "distributed_candidates"):
+            unknown = set(getattr(self, listed)) - set(self.candidates)
+            if unknown:
+                raise ValueError(f"kind {self.name!r}: {listed} {sorted(unknown)} are not candidates")
 
 
 @dataclass(frozen=True)

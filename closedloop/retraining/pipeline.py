@@ -69,10 +69,22 @@ def candidate_names(kind: ModelKind, settings: Settings) -> list[str]:
 
 
 def train(kind: ModelKind, snapshot: Any, settings: Settings, name: str) -> Candidate:
-    """One candidate model fitted on the snapshot."""
+    """One candidate model fitted on the snapshot: under torchrun on `train_nproc` processes when the kind
+    trains this candidate with the shared torch loop, in this process otherwise."""
     if name not in kind.config.candidates:
         raise ValueError(
             f"unknown {kind.name} model {name!r}; choose one of {', '.join(kind.config.candidates)}"
+        )
+    if settings.train_nproc > 1 and name in kind.config.distributed_candidates:
+        from closedloop.distributed import jobs, run_distributed
+
+        return run_distributed(  # type: ignore[no-any-return]
+            jobs.train_candidate,
+            settings.train_nproc,
+            kind_name=kind.name,
+            snapshot=snapshot,
+            name=name,
+            settings=settings,
         )
     return kind.train(snapshot, name, settings)
 

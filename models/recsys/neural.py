@@ -30,7 +30,7 @@ from torch import nn
 
 from models.recsys.base import Recommender
 from models.recsys.metrics import evaluate_ranking
-from models.training import TrainConfig, TrainHistory, train_module
+from models.training import Replicas, TrainConfig, TrainHistory, train_module
 
 __all__ = ["AutoencoderConfig", "AutoencoderRecommender", "MultDAE"]
 
@@ -119,10 +119,12 @@ class AutoencoderRecommender(Recommender):
             torch.manual_seed(self.seed)
             self.module_ = MultDAE(matrix.shape[1], cfg.hidden, cfg.dropout)
 
+        batch_size = Replicas.current().batch_size(cfg.batch_size)  # under DDP: the same global batch
+
         def make_batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor]]:
             order = active[rng.permutation(active.shape[0])]  # shuffle from the loop's per-epoch generator
-            for start in range(0, order.shape[0], cfg.batch_size):
-                yield (torch.from_numpy(matrix[order[start : start + cfg.batch_size]].toarray()),)
+            for start in range(0, order.shape[0], batch_size):
+                yield (torch.from_numpy(matrix[order[start : start + batch_size]].toarray()),)
 
         def validate(module: nn.Module) -> float:
             if valid is None:
@@ -145,7 +147,7 @@ class AutoencoderRecommender(Recommender):
             self.history_: TrainHistory = train_module(
                 self.module_,
                 make_batches=make_batches,
-                steps_per_epoch=-(-active.shape[0] // cfg.batch_size),
+                steps_per_epoch=-(-active.shape[0] // batch_size),
                 loss_fn=multinomial_nll,
                 validate=validate,
                 config=train_config,

@@ -23,7 +23,7 @@ from torch import nn
 
 from models.spam.hashing import WEIGHTINGS, NgramBags
 from models.spam.inputs import check_texts_and_labels
-from models.training import TrainConfig, TrainHistory, seed_everything, train_module
+from models.training import Replicas, TrainConfig, TrainHistory, seed_everything, train_module
 
 _MIN_STEPS_PER_EPOCH = 16
 _PREDICT_CHUNK = 2048  # rows per forward pass at prediction time: bounds memory on 100k-message batches
@@ -209,6 +209,7 @@ class HashedNgramSpamModel(ClassifierMixin, BaseEstimator):
         # Small training sets (early retrains in the loop) would get 1-2 steps per epoch at batch_size 128,
         # too few for the schedule to do anything: shrink the batch so an epoch has >= 16 steps.
         batch_size = int(np.clip(len(labels) // _MIN_STEPS_PER_EPOCH, 8, self.batch_size))
+        batch_size = Replicas.current().batch_size(batch_size)  # under DDP: the same global batch
         steps_per_epoch = -(-len(labels) // batch_size)
 
         def make_batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, ...]]:

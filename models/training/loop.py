@@ -23,6 +23,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from models.training.checkpoint import check_resumable, load_checkpoint, save_checkpoint
 from models.training.device import autocast_dtype, epoch_seed, resolve_device, seed_everything
+from models.training.distributed import Replicas
 
 logger = logging.getLogger(__name__)
 
@@ -129,48 +130,62 @@ def train_module(
     for `make_batches`, so the RNG streams depend only on the epoch number: no RNG state needs checkpointing,
     and on CPU a resumed run is bitwise identical to an uninterrupted one. (On CUDA, non-deterministic kernels
     such as atomic-add scatter in embedding backward may differ in the last bits.)
+
+    Under a process group (`torchrun`; see `models.training.distributed`) each replica trains on its share of
+    every epoch's batches through DistributedDataParallel, so an epoch takes ceil(steps_per_epoch / world)
+    steps per replica (a model keeps the single-process optimisation by drawing batches of
+    `Replicas.batch_size(batch)` rows); the epoch's loss and validation score are all-reduced, and only rank 0
+    writes checkpoints. A checkpoint resumes only under the world size that wrote it.
     """
     if steps_per_epoch < 1:
         raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
     device = resolve_device(config.device)
     module.to(device)
-    opt = _Optimisation.build(module, config, steps_per_epoch, autocast_dtype(device, config.amp))
+    replicas = Replicas.current()
+    local_steps = replicas.local_steps(steps_per_epoch)
+    opt = _Optimisation.build(module, config, local_steps, autocast_dtype(device, config.amp))
     fingerprint = {key: getattr(config, key) for key in _TRAJECTORY_FIELDS}
     fingerprint["steps_per_epoch"] = steps_per_epoch
+    fingerprint["world_size"] = replicas.world
 
     records: list[EpochRecord] = []
     best = _EarlyStopping(config.patience)
     resume_from = config.checkpoint_dir if config.resume else None
     saved = load_checkpoint(resume_from, device) if resume_from is not None else None
     if saved is not None:
-        check_resumable(saved["fingerprint"], fingerprint)
+        # Checkpoints from before DDP carry no world size: they were written by one process.
+        check_resumable({"world_size": 1, **saved["fingerprint"]}, fingerprint)
         module.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optimisation"])
         best.load_state_dict(saved["early_stopping"])
         records = [EpochRecord(**r) for r in saved["history"]]
+    trained = replicas.wrap(module, device)  # after loading: DDP broadcasts rank 0's weights at construction
 
-    show = sys.stderr.isatty() if config.progress is None else config.progress
-    bar = tqdm(total=opt.total_steps, initial=len(records) * steps_per_epoch, disable=not show, unit="step")
+    show = replicas.writes and (sys.stderr.isatty() if config.progress is None else config.progress)
+    bar = tqdm(total=opt.total_steps, initial=len(records) * local_steps, disable=not show, unit="step")
     epoch = len(records)
     # With a bar on screen, route log lines through tqdm so they do not tear the bar.
     with logging_redirect_tqdm() if show else contextlib.nullcontext(), bar:
         # A resumed run whose patience was already spent only restores the best weights.
         while epoch < config.max_epochs and not best.patience_spent:
             start = time.perf_counter()
-            seed_everything(epoch_seed(config.seed, epoch))  # dropout masks etc. replay on resume
-            batches = make_batches(np.random.default_rng([config.seed, epoch]))
-            train_loss, lr, steps = _train_epoch(module, batches, loss_fn, opt, device, bar)
-            if steps != steps_per_epoch:
-                logger.warning("epoch %d: %d batches, not steps_per_epoch=%d", epoch, steps, steps_per_epoch)
+            # Dropout masks etc. replay on resume; each replica draws its own (same batch order for all).
+            seed_everything(epoch_seed(config.seed, epoch) + replicas.rank)
+            batches = replicas.share(make_batches(np.random.default_rng([config.seed, epoch])), epoch)
+            loss_sum, lr, steps = _train_epoch(trained, module, batches, loss_fn, opt, device, bar)
+            train_loss = replicas.mean_loss(loss_sum, steps)
+            if steps != local_steps:
+                logger.warning("epoch %d: %d batches, not %d steps per replica", epoch, steps, local_steps)
             module.eval()
             with torch.no_grad():
-                score = float(validate(module))
+                score = replicas.agreed_score(float(validate(module)), device)
             best.update(module, epoch, score)
             record = EpochRecord(epoch, train_loss, score, lr, time.perf_counter() - start)
             records.append(record)
             epoch += 1
 
-            if config.checkpoint_dir is not None:  # before on_epoch_end, so a crash there loses nothing
+            # Before on_epoch_end, so a crash there loses nothing; one writer (rank 0) for the one file.
+            if config.checkpoint_dir is not None and replicas.writes:
                 state = {
                     "fingerprint": fingerprint,
                     "model": module.state_dict(),
@@ -179,6 +194,7 @@ def train_module(
                     "history": [asdict(r) for r in records],
                 }
                 save_checkpoint(state, config.checkpoint_dir)
+            replicas.barrier()  # no replica runs ahead of the checkpoint its resume will read
             logger.info("epoch %d/%d loss=%.4f val=%.4f", epoch, config.max_epochs, train_loss, score)
             bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{score:.4f}")
             if on_epoch_end is not None:
@@ -271,26 +287,31 @@ class _Optimisation:
 
 
 def _train_epoch(
+    trained: torch.nn.Module,
     module: torch.nn.Module,
     batches: Iterable[Sequence[torch.Tensor]],
     loss_fn: Callable[[torch.nn.Module, Sequence[torch.Tensor]], torch.Tensor],
     opt: _Optimisation,
     device: torch.device,
     bar: tqdm,
-) -> tuple[float, float, int]:
-    """One pass over `batches`; returns (mean batch loss, lr of the last step, number of steps)."""
-    module.train()
+) -> tuple[torch.Tensor, float, int]:
+    """One pass over `batches`; returns (summed batch loss, lr of the last step, number of steps).
+
+    `trained` is what the forward pass goes through (the DDP wrapper under a process group, whose backward
+    all-reduces the gradients); `module` is the bare network whose parameters the optimizer holds.
+    """
+    trained.train()
     loss_sum = torch.zeros((), device=device)  # accumulate on device: no host sync per step
     lr, steps = opt.optimizer.param_groups[0]["lr"], 0
     for batch in batches:
         # non_blocking overlaps the host->device copy with compute when the caller pins memory.
         batch = tuple(t.to(device, non_blocking=True) for t in batch)
         with torch.autocast(device.type, dtype=opt.amp_dtype, enabled=opt.amp_dtype is not None):
-            loss = loss_fn(module, batch)  # () scalar
+            loss = loss_fn(trained, batch)  # () scalar
         lr = opt.step(module, loss)
         loss_sum += loss.detach().float()
         steps += 1
         bar.update(1)
     if steps == 0:
         raise ValueError("make_batches yielded no batches")
-    return loss_sum.item() / steps, lr, steps
+    return loss_sum, lr, steps

@@ -34,4 +34,5 @@ CONFIG = KindConfig(
     floors=(Floor("ndcg_at_10", at_least=0.20),),
     interactions=True,
     position=20,
+    distributed_candidates=("torch",),
 )

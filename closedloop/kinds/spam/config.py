@@ -26,4 +26,5 @@ CONFIG = KindConfig(
     floors=(Floor("f1", at_least=0.90), Floor("fpr", at_most=0.02)),
     shadow=True,
     position=10,
+    distributed_candidates=("torch",),
 )
