@@ -26,6 +26,7 @@ from closedloop import registry
 from closedloop.kinds import kind
 from closedloop.labeling import create_user, next_item, queue_depth
 from closedloop.orchestration import triggers
+from closedloop.serving.keys import ensure_keys
 from closedloop.settings import get_settings
 from closedloop.store import open_store
 
@@ -73,12 +74,15 @@ def _check_the_loop(platform: Platform, later: pd.DataFrame, features: list[str]
     served = httpx.get(f"{api}/v1/models", timeout=10).json()["models"]
     assert {m["kind"] for m in served} == {"tumor"}
 
+    # The pathologists' application sends the platform's trusted client key, as the demo's replay does.
+    headers = {"X-API-Key": ensure_keys(platform.settings)[0].secret}
     for i, row in later.iterrows():
-        answer = httpx.post(f"{api}/v1/tumor/predict", json={"features": row[features].to_dict()}, timeout=10)
+        case = {"features": row[features].to_dict()}
+        answer = httpx.post(f"{api}/v1/tumor/predict", json=case, headers=headers, timeout=10)
         assert answer.status_code == 200, answer.text
         report = "report_malignant" if row["label"] == 1 else "report_benign"
         event = {"event_id": f"r-{i}", "prediction_id": answer.json()["prediction_id"], "kind": report}
-        acked = httpx.post(f"{api}/v1/feedback", json=event, timeout=10)
+        acked = httpx.post(f"{api}/v1/feedback", json=event, headers=headers, timeout=10)
         assert acked.status_code == 202, acked.text
 
     # The watcher's label event started a retrain through the deployment trigger.
