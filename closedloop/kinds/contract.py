@@ -61,8 +61,7 @@ class KindConfig:
     first of `default_candidates` onwards run by default); `feedback_kinds` what users may say about a
     prediction; `label_values` the consensus labels it stores; `floors` what a first model must reach;
     `shadow` whether the challenger shadow-scores live traffic; `interactions` whether the interaction
-    log is its training data; `distributed_candidates` the candidates that train with the shared torch loop
-    and so may train data-parallel under torchrun (the `train_nproc` setting).
+    log is its training data; `distributed_candidates` those that may train under torchrun (`train_nproc`).
     """
 
     name: str
@@ -268,8 +267,7 @@ class ModelKind(ABC):
         return records
 
     def labelled_shadow(self, store: Any, *, champion_version: str, challenger_version: str) -> pd.DataFrame:
-        """Live traffic `champion_version` served and `challenger_version` shadow-scored, since labelled: the
-        evidence on which `flows/regate.py` judges a refused challenger again. The default has none."""
+        """Labelled live traffic the champion served and the challenger shadow-scored (`flows/regate.py`)."""
         return pd.DataFrame()
 
     def catalogue(self, wrapper: Any) -> Container[int] | None:
