@@ -40,6 +40,7 @@ from closedloop.store.migration import migrate
 from closedloop.store.predictions import (
     get_prediction,
     log_predictions,
+    record_shadow_scores,
     recent_predictions,
     shadow_predictions,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "latest_interaction_id",
     "latest_label_id",
     "log_predictions",
+    "record_shadow_scores",
     "make_engine",
     "migrate",
     "open_store",

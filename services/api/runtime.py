@@ -19,7 +19,7 @@ from closedloop.serving import (
     ServingContext,
     shadow_scorer,
 )
-from closedloop.settings import Settings
+from closedloop.settings import Settings, apply_serving_environment
 from closedloop.store import Store, open_store
 from closedloop.store.writer import FeedbackWriter, InteractionWriter
 from services.api.metrics import ApiMetrics
@@ -44,6 +44,7 @@ class Runtime:
     def start(cls, settings: Settings, metrics: ApiMetrics, kinds: Sequence[ModelKind]) -> Runtime:
         """Open the store and start the writers and the reloader (whose first check loads the models)."""
         _warn_if_open(settings)
+        apply_serving_environment(settings)  # bounded MLflow requests: the cache fallback starts in seconds
         named = kinds_named(kinds)
         store = open_store(settings.store_url)
         slots = ModelSlots()

@@ -18,10 +18,11 @@ ItemId = Annotated[int, Field(ge=0, le=MAX_ID, strict=True)]
 class RecommendIn(RequestBody):
     """Whom to recommend for, how many items, and what the client knows they liked that is not logged yet."""
 
-    user_id: int = Field(ge=0, le=2**63 - 1)
-    k: int = Field(default=10, ge=1, le=100)
+    # strict, as the ids: `"1"` or `true` for a user id is a client's bug, not user 1 (a 422 says so)
+    user_id: int = Field(ge=0, le=2**63 - 1, strict=True)
+    k: int = Field(default=10, ge=1, le=100, strict=True)
     exclude_seen: bool = Field(
-        default=True, description="Leave out every item the user has seen: in training, logged, or sent."
+        default=True, strict=True, description="Leave out every item the user has seen: in training, logged, or sent."
     )
     history: list[ItemId] | None = Field(
         default=None,

@@ -9,7 +9,8 @@ from closedloop.serving import MAX_BATCH, RequestBody, Text
 
 
 class SpamIn(RequestBody):
-    """A message: either `text`, or `subject` and `body` (joined and PII-redacted exactly as in training)."""
+    """A message: either `text`, or `subject` and `body` (joined and PII-redacted exactly as in training);
+    an empty or blank message is refused (422)."""
 
     text: Text | None = None
     subject: Text | None = None
@@ -20,6 +21,9 @@ class SpamIn(RequestBody):
         parts = self.subject is not None or self.body is not None
         if (self.text is None) == (not parts):
             raise ValueError("give either `text`, or `subject` and `body` (not both forms, not neither)")
+        # A blank message carries nothing to judge: a score for it would be a guess logged as a prediction.
+        if not any(part and not part.isspace() for part in (self.text, self.subject, self.body)):
+            raise ValueError("the message is empty: `text` (or `subject` and `body`) must not be blank")
         return self
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from closedloop.serving import Unavailable
 from services.api.deps import AdminKey, RuntimeDep
 from services.api.runtime import Runtime
 from services.api.schemas import ModelsOut, ServedModelOut
@@ -50,8 +53,19 @@ async def served_models(runtime: RuntimeDep) -> ModelsOut:
     return _models(runtime)
 
 
-@router.post("/v1/admin/reload", dependencies=[AdminKey])
+@router.post(
+    "/v1/admin/reload",
+    dependencies=[AdminKey],
+    responses={503: {"description": "Another check is running, or the registry or a model failed."}},
+)
 async def reload_models(runtime: RuntimeDep) -> ModelsOut:
-    """Check the registry aliases now (instead of at the next poll) and load what changed."""
-    await run_in_threadpool(runtime.reloader.check)
+    """Check the registry aliases now (instead of at the next poll) and load what changed.
+
+    503 (with `Retry-After`) at once while another check is running, and when the check could not bring
+    every alias up to date (the registry unreachable, a model that fails to load): the message says what,
+    and the models served are unchanged.
+    """
+    problems = await run_in_threadpool(partial(runtime.reloader.check, wait=False))
+    if problems:
+        raise Unavailable("; ".join(problems), retry_after_s=int(runtime.settings.reload_seconds) + 1)
     return _models(runtime)
