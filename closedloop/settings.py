@@ -117,7 +117,11 @@ class Settings(BaseSettings):
         "with MLflow unreachable, serving from the cache starts after about (retries + 1) times this.",
     )
     registry_max_retries: int = Field(
-        default=1, ge=0, le=10, description="The API's retries of a failed MLflow request."
+        default=0,
+        ge=0,
+        le=10,
+        description="The API's retries of a failed MLflow request; none by default: the reloader asks again "
+        "every `reload_seconds` anyway.",
     )
     prediction_log_queue: int = Field(
         default=10_000, ge=1, description="Predictions waiting to be logged; beyond it they are dropped."
