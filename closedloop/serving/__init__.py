@@ -9,7 +9,7 @@ kind, `PredictionLog` writes served predictions (and shadow scores) off the requ
 from __future__ import annotations
 
 from closedloop.serving.batching import MicroBatcher, Score
-from closedloop.serving.bodies import MAX_BATCH, RequestBody, Text, check_text
+from closedloop.serving.bodies import MAX_BATCH, MAX_JSON_ID, RequestBody, Text, check_text
 from closedloop.serving.cache import ModelCache
 from closedloop.serving.context import ServedListener, ServingContext
 from closedloop.serving.errors import InvalidRequest, ModelNotLoaded, ServingError, Unavailable
@@ -22,6 +22,7 @@ from closedloop.serving.slots import ModelSlots
 
 __all__ = [
     "MAX_BATCH",
+    "MAX_JSON_ID",
     "InvalidRequest",
     "MicroBatcher",
     "ModelCache",

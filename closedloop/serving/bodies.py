@@ -9,6 +9,10 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 MAX_BATCH = 1_000  # items of one batch route; larger batches are split by the client
+# Ids in request bodies: integers a JSON client holds exactly (I-JSON, RFC 7493: at most 2**53 - 1). The store
+# takes 64-bit ids, but an id beyond this reaches a JavaScript client, or a validator comparing it as a
+# double, as a different number.
+MAX_JSON_ID = 2**53 - 1
 
 
 def check_text(value: str) -> str:

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, JsonValue
 
-from closedloop.serving import MAX_BATCH, RequestBody, Text, check_text
+from closedloop.serving import MAX_BATCH, MAX_JSON_ID, RequestBody, Text, check_text
 from closedloop.store import FeedbackKind, InteractionKind
-from closedloop.store.interactions import MAX_ID, EventTime
+from closedloop.store.interactions import EventTime
 
 
 def check_json(value: Any) -> Any:
@@ -82,8 +82,8 @@ class InteractionBody(RequestBody):
         description="The model kind that learns from it; may be left out while only one kind does.",
     )
     # strict: a JSON integer, not `true` or "42" (which would be stored as ids 1 and 42)
-    user_id: int = Field(ge=0, le=MAX_ID, strict=True)
-    item_id: int = Field(ge=0, le=MAX_ID, strict=True)
+    user_id: int = Field(ge=0, le=MAX_JSON_ID, strict=True)
+    item_id: int = Field(ge=0, le=MAX_JSON_ID, strict=True)
     kind: InteractionKind
     value: float | None = Field(
         default=None, strict=True, allow_inf_nan=False, description="The stars of a rating (1-5); none else."
