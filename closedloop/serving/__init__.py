@@ -9,10 +9,18 @@ kind, `PredictionLog` writes served predictions (and shadow scores) off the requ
 from __future__ import annotations
 
 from closedloop.serving.batching import MicroBatcher, Score
-from closedloop.serving.bodies import MAX_BATCH, MAX_JSON_ID, RequestBody, Text, check_text
+from closedloop.serving.bodies import (
+    MAX_BATCH,
+    MAX_JSON_ID,
+    JsonInt,
+    RequestBody,
+    Text,
+    check_json_integer,
+    check_text,
+)
 from closedloop.serving.cache import ModelCache
 from closedloop.serving.context import ServedListener, ServingContext
-from closedloop.serving.errors import InvalidRequest, ModelNotLoaded, ServingError, Unavailable
+from closedloop.serving.errors import Busy, InvalidRequest, ModelNotLoaded, ServingError, Unavailable
 from closedloop.serving.ids import new_prediction_id
 from closedloop.serving.loading import ServedModel, fast_inference, load_served
 from closedloop.serving.prediction_log import PredictionLog, ShadowScorer, collecting_commits, committed
@@ -21,9 +29,11 @@ from closedloop.serving.shadow import shadow_scorer
 from closedloop.serving.slots import ModelSlots
 
 __all__ = [
+    "Busy",
     "MAX_BATCH",
     "MAX_JSON_ID",
     "InvalidRequest",
+    "JsonInt",
     "MicroBatcher",
     "ModelCache",
     "ModelNotLoaded",
@@ -40,6 +50,7 @@ __all__ = [
     "ShadowScorer",
     "Text",
     "Unavailable",
+    "check_json_integer",
     "check_text",
     "collecting_commits",
     "committed",

@@ -30,3 +30,11 @@ class ModelNotLoaded(Unavailable):
     def __init__(self, kind: str, *, retry_after_s: int = 5) -> None:
         super().__init__(f"no {kind} model is loaded yet; retry shortly", retry_after_s=retry_after_s)
         self.kind = kind
+
+
+class Busy(ServingError):
+    """The request conflicts with work under way (a 409 with `Retry-After`): retry once it is done."""
+
+    def __init__(self, message: str, *, retry_after_s: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

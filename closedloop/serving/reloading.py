@@ -17,7 +17,7 @@ from mlflow import MlflowClient
 
 from closedloop.registry import CHALLENGER, CHAMPION, aliased_version
 from closedloop.serving.cache import ModelCache
-from closedloop.serving.errors import Unavailable
+from closedloop.serving.errors import Busy
 from closedloop.serving.loading import load_served
 from closedloop.serving.slots import ModelSlots
 
@@ -69,16 +69,16 @@ class Reloader:
             self.check()
             self._stop.wait(self.every_s)
 
-    def check(self, *, wait: bool = True) -> list[str]:
+    def check(self, *, wait_s: float | None = None) -> list[str]:
         """Bring every alias up to date, one check at a time; errors are logged, never raised. Returns what
         went wrong (empty: every alias is in step with the registry).
 
-        `wait=False` (an admin reload) raises `Unavailable` at once while another check runs, instead of
-        queueing behind it. Once the registry fails to answer, the other aliases of this check go straight
+        With `wait_s` (an admin reload), `Busy` is raised when another check still runs after that many
+        seconds, instead of queueing behind it without bound. Once the registry fails to answer, the other aliases of this check go straight
         to the cache: each would only wait out the same timeout.
         """
-        if not self._lock.acquire(blocking=wait):
-            raise Unavailable("a registry check is already running (MLflow may be slow to answer); retry")
+        if not self._lock.acquire(timeout=-1 if wait_s is None else wait_s):
+            raise Busy("a registry check is already running (MLflow may be slow to answer); retry shortly")
         problems: list[str] = []
         self._down = None
         try:

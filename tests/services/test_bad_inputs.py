@@ -32,7 +32,7 @@ def test_a_message_with_some_text_is_scored(client: TestClient):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("user_id", "1"), ("user_id", True), ("user_id", 1.0), ("k", "5"), ("k", True), ("exclude_seen", 1)],
+    [("user_id", "1"), ("user_id", True), ("user_id", 1.5), ("k", "5"), ("k", True), ("exclude_seen", 1)],
 )
 def test_recommendation_fields_are_not_coerced(client: TestClient, field: str, value: object):
     response = client.post("/v1/recommendations", json={"user_id": 1, field: value})

@@ -128,7 +128,7 @@ def test_serves_from_cache_within_seconds_when_mlflow_does_not_answer(
     logged = [line[:200] for line in log.read_text().splitlines() if "closedloop" in line]
     assert ready_after < 10, (ready_after, logged)
     assert served == {"spam": "cache", "recsys": "cache"}
-    assert reload.status_code == 503 and reload_took < 10, (reload.status_code, reload_took)
+    assert reload.status_code in (409, 503) and reload_took < 10, (reload.status_code, reload_took)
     detail = reload.json()["detail"]  # the start-up check is running, or (if ours came first) it failed
     assert "already running" in detail or "registry is unreachable" in detail, detail
     assert "Retry-After" in reload.headers

@@ -15,6 +15,7 @@ from services.api.runtime import Runtime
 from services.api.schemas import ModelsOut, ServedModelOut
 
 router = APIRouter(tags=["operations"])
+RELOAD_WAIT_S = 5.0  # how long an admin reload waits for a running check (bounded by the registry timeouts)
 
 
 def _models(runtime: Runtime) -> ModelsOut:
@@ -56,16 +57,19 @@ async def served_models(runtime: RuntimeDep) -> ModelsOut:
 @router.post(
     "/v1/admin/reload",
     dependencies=[AdminKey],
-    responses={503: {"description": "Another check is running, or the registry or a model failed."}},
+    responses={
+        409: {"description": "Another registry check is still running; retry after `Retry-After`."},
+        503: {"description": "The registry is unreachable, or a model failed to load; `detail` says which."},
+    },
 )
 async def reload_models(runtime: RuntimeDep) -> ModelsOut:
     """Check the registry aliases now (instead of at the next poll) and load what changed.
 
-    503 (with `Retry-After`) at once while another check is running, and when the check could not bring
-    every alias up to date (the registry unreachable, a model that fails to load): the message says what,
-    and the models served are unchanged.
+    409 when another check (the periodic one) still runs after a few seconds, and 503 when the check could
+    not bring every alias up to date (the registry unreachable, a model that fails to load): the message
+    says what, both with `Retry-After`, and the models served are unchanged.
     """
-    problems = await run_in_threadpool(partial(runtime.reloader.check, wait=False))
+    problems = await run_in_threadpool(partial(runtime.reloader.check, wait_s=RELOAD_WAIT_S))
     if problems:
         raise Unavailable("; ".join(problems), retry_after_s=int(runtime.settings.reload_seconds) + 1)
     return _models(runtime)
