@@ -29,9 +29,9 @@ from closedloop.serving.shadow import shadow_scorer
 from closedloop.serving.slots import ModelSlots
 
 __all__ = [
-    "Busy",
     "MAX_BATCH",
     "MAX_JSON_ID",
+    "Busy",
     "InvalidRequest",
     "JsonInt",
     "MicroBatcher",

@@ -67,7 +67,9 @@ class ModelCache:
         except (OSError, ValueError):
             return [f"{MANIFEST} (unreadable)"]
         found = checksums(directory)
-        changed = [f"{file} (changed)" for file, digest in recorded.items() if found.get(file, digest) != digest]
+        changed = [
+            f"{file} (changed)" for file, digest in recorded.items() if found.get(file, digest) != digest
+        ]
         missing = [f"{file} (missing)" for file in recorded if file not in found]
         added = [f"{file} (unexpected)" for file in found if file not in recorded]
         return changed + missing + added

@@ -1,7 +1,8 @@
 """What a kind's route handler raises when it cannot answer; the API translates each to an HTTP answer.
 
 Handlers are kernel code and never import a web framework: they raise these, and `services/api` turns an
-`InvalidRequest` into a 422 and an `Unavailable` (such as `ModelNotLoaded`) into a 503 with `Retry-After`, each with the message.
+`InvalidRequest` into a 422, a `Busy` into a 409 and an `Unavailable` (such as `ModelNotLoaded`) into a 503,
+the last two with `Retry-After`, each with the message.
 """
 
 from __future__ import annotations

@@ -74,8 +74,8 @@ class Reloader:
         went wrong (empty: every alias is in step with the registry).
 
         With `wait_s` (an admin reload), `Busy` is raised when another check still runs after that many
-        seconds, instead of queueing behind it without bound. Once the registry fails to answer, the other aliases of this check go straight
-        to the cache: each would only wait out the same timeout.
+        seconds, instead of queueing behind it without bound. Once the registry fails to answer, the other
+        aliases of this check go straight to the cache: each would only wait out the same timeout.
         """
         if not self._lock.acquire(timeout=-1 if wait_s is None else wait_s):
             raise Busy("a registry check is already running (MLflow may be slow to answer); retry shortly")
@@ -89,7 +89,9 @@ class Reloader:
                     except Exception as error:
                         problems.append(self._failed(kind, alias, error))
             if self._down is not None:
-                problems.insert(0, f"the model registry is unreachable ({self._down}); serving what is loaded")
+                problems.insert(
+                    0, f"the model registry is unreachable ({self._down}); serving what is loaded"
+                )
         finally:
             self._lock.release()
         return problems
@@ -151,7 +153,11 @@ class Reloader:
             log.error(
                 "registry unavailable for %s@%s (%s) and cached v%s is damaged (%s): it is not served; it is "
                 "fetched again once the registry answers",
-                name, alias, error, version, ", ".join(damage),
+                name,
+                alias,
+                error,
+                version,
+                ", ".join(damage),
             )
             return
         log.warning("registry unavailable for %s@%s (%s); serving cached v%s", name, alias, error, version)

@@ -40,8 +40,8 @@ from closedloop.store.migration import migrate
 from closedloop.store.predictions import (
     get_prediction,
     log_predictions,
-    record_shadow_scores,
     recent_predictions,
+    record_shadow_scores,
     shadow_predictions,
 )
 from closedloop.store.records import (
@@ -102,7 +102,6 @@ __all__ = [
     "latest_interaction_id",
     "latest_label_id",
     "log_predictions",
-    "record_shadow_scores",
     "make_engine",
     "migrate",
     "open_store",
@@ -114,6 +113,7 @@ __all__ = [
     "record_feedback",
     "record_feedback_batch",
     "record_interactions",
+    "record_shadow_scores",
     "session_factory",
     "shadow_predictions",
     "upsert_consensus_label",

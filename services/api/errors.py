@@ -1,7 +1,7 @@
 """Errors at the edge: store errors become 404 / 409 / 422 with the store's message, serving errors a 422
 (`InvalidRequest`), a 409 (`Busy`) or a 503 (`Unavailable`, e.g. no model loaded) with `Retry-After`,
-validation errors a 422 that names each field and what is wrong, and anything unexpected a bare 500 with a request id (the trace goes to the
-log, never into a response)."""
+validation errors a 422 that names each field and what is wrong, and anything unexpected a bare 500 with a
+request id (the trace goes to the log, never into a response)."""
 
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ from closedloop.kinds import kinds
 from closedloop.settings import Settings, get_settings
 from services.api.docs import install_docs
 from services.api.errors import install_error_handlers
-from services.api.openapi import install_openapi
 from services.api.limits import BodyLimitMiddleware
 from services.api.metrics import ApiMetrics, LatencyMiddleware
+from services.api.openapi import install_openapi
 from services.api.routes import interactions, operations
 from services.api.routes.feedback import feedback_router
 from services.api.routes.kinds import kind_router

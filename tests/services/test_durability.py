@@ -218,7 +218,8 @@ def test_returned_prediction_ids_survive_sigkill(serving_home: Path, tmp_path: P
         with httpx.Client(base_url=base, timeout=10) as client:
             answers = [
                 client.post(
-                    "/v1/feedback", json={"event_id": f"fb-{pid}", "prediction_id": pid, "kind": "report_spam"}
+                    "/v1/feedback",
+                    json={"event_id": f"fb-{pid}", "prediction_id": pid, "kind": "report_spam"},
                 ).status_code
                 for pid in random.Random(0).sample(returned, 100)
             ]

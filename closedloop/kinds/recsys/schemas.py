@@ -21,7 +21,9 @@ class RecommendIn(RequestBody):
     user_id: JsonInt = Field(ge=0, le=MAX_JSON_ID)
     k: JsonInt = Field(default=10, ge=1, le=100)
     exclude_seen: bool = Field(
-        default=True, strict=True, description="Leave out every item the user has seen: in training, logged, or sent."
+        default=True,
+        strict=True,
+        description="Leave out every item the user has seen: in training, logged, or sent.",
     )
     history: list[ItemId] | None = Field(
         default=None,
