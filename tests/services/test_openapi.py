@@ -43,6 +43,8 @@ def test_every_answer_matches_the_document(api_schema: schemathesis.BaseSchema, 
     assert len(operations) >= 9
     assert {"/v1/feedback", "/v1/interactions", "/v1/interactions:batch"} <= {op.path for op in operations}
     calls: list[int] = []
+    if mode == GenerationMode.NEGATIVE:  # only a body can be made invalid: the other operations take none
+        operations = [op for op in operations if op.body]
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
@@ -51,7 +53,7 @@ def test_every_answer_matches_the_document(api_schema: schemathesis.BaseSchema, 
             calls.append(case.call_and_validate().status_code)  # every check schemathesis has
 
         conforms()
-    assert len(calls) > 60
+    assert len(calls) > 40
     assert (200 in calls) if mode == GenerationMode.POSITIVE else (422 in calls)
 
 
