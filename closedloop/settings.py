@@ -133,6 +133,19 @@ class Settings(BaseSettings):
         default=0.1, ge=0.0, le=1.0, description="Share of spam requests also scored by the challenger."
     )
     reload_seconds: float = Field(default=10.0, gt=0.0, description="How often served aliases are checked.")
+    registry_timeout_seconds: int = Field(
+        default=2,
+        ge=1,
+        description="The API's timeout for one MLflow request (MLFLOW_HTTP_REQUEST_TIMEOUT in the server): "
+        "with MLflow unreachable, serving from the cache starts after about (retries + 1) times this.",
+    )
+    registry_max_retries: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="The API's retries of a failed MLflow request; none by default: the reloader asks again "
+        "every `reload_seconds` anyway.",
+    )
     prediction_log_queue: int = Field(
         default=10_000, ge=1, description="Predictions waiting to be logged; beyond it they are dropped."
     )
@@ -319,6 +332,17 @@ def apply_process_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # No telemetry from a platform that must run offline (and one writer fewer on Prefect's SQLite at start).
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def apply_serving_environment(settings: Settings) -> None:
+    """Bound the API server's MLflow requests: MLflow's defaults (a 120 s timeout, 7 retries with backoff)
+    kept a server whose registry was unreachable from serving its cached models for minutes. MLflow reads
+    these variables at each request; only the serving process sets them (training uploads keep MLflow's)."""
+    import os
+
+    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(settings.registry_timeout_seconds)
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = str(settings.registry_max_retries)
+    os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = "1"  # an int for MLflow; the first retry waits none
 
 
 def child_environment(

@@ -9,20 +9,31 @@ kind, `PredictionLog` writes served predictions (and shadow scores) off the requ
 from __future__ import annotations
 
 from closedloop.serving.batching import MicroBatcher, Score
-from closedloop.serving.bodies import MAX_BATCH, RequestBody, Text, check_text
+from closedloop.serving.bodies import (
+    MAX_BATCH,
+    MAX_JSON_ID,
+    JsonInt,
+    RequestBody,
+    Text,
+    check_json_integer,
+    check_text,
+)
 from closedloop.serving.cache import ModelCache
 from closedloop.serving.context import ServedListener, ServingContext
-from closedloop.serving.errors import InvalidRequest, ModelNotLoaded, ServingError
+from closedloop.serving.errors import Busy, InvalidRequest, ModelNotLoaded, ServingError, Unavailable
 from closedloop.serving.ids import new_prediction_id
 from closedloop.serving.loading import ServedModel, fast_inference, load_served
-from closedloop.serving.prediction_log import PredictionLog, ShadowScorer
+from closedloop.serving.prediction_log import PredictionLog, ShadowScorer, collecting_commits, committed
 from closedloop.serving.reloading import Reloader, ReloadListener, served_aliases
 from closedloop.serving.shadow import shadow_scorer
 from closedloop.serving.slots import ModelSlots
 
 __all__ = [
     "MAX_BATCH",
+    "MAX_JSON_ID",
+    "Busy",
     "InvalidRequest",
+    "JsonInt",
     "MicroBatcher",
     "ModelCache",
     "ModelNotLoaded",
@@ -38,7 +49,11 @@ __all__ = [
     "ServingError",
     "ShadowScorer",
     "Text",
+    "Unavailable",
+    "check_json_integer",
     "check_text",
+    "collecting_commits",
+    "committed",
     "fast_inference",
     "load_served",
     "new_prediction_id",

@@ -4,11 +4,15 @@ rejected with a 422 rather than silently stripped)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_BATCH = 1_000  # items of one batch route; larger batches are split by the client
+# Ids in request bodies: integers a JSON client holds exactly (I-JSON, RFC 7493: at most 2**53 - 1). The store
+# takes 64-bit ids, but an id beyond this reaches a JavaScript client, or a validator comparing it as a
+# double, as a different number.
+MAX_JSON_ID = 2**53 - 1
 
 
 def check_text(value: str) -> str:
@@ -22,7 +26,19 @@ def check_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(check_text)]
+NO_NUL = "^[^\\x00]*$"  # in the JSON schema, so that the OpenAPI document says what `check_text` refuses
+Text = Annotated[str, AfterValidator(check_text), Field(json_schema_extra={"pattern": NO_NUL})]
+
+
+def check_json_integer(value: Any) -> Any:
+    """`value` unchanged if it is a JSON integer as JSON Schema has it (`3`, or `3.0`), else a `ValueError`:
+    `"3"` or `true` for a number is a client's bug, not the number 3 or 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON integer, not a string or a boolean")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(check_json_integer)]  # then int's own check: 3.5 is refused
 
 
 class RequestBody(BaseModel):

@@ -17,6 +17,7 @@ from mlflow import MlflowClient
 
 from closedloop.registry import CHALLENGER, CHAMPION, aliased_version
 from closedloop.serving.cache import ModelCache
+from closedloop.serving.errors import Busy
 from closedloop.serving.loading import load_served
 from closedloop.serving.slots import ModelSlots
 
@@ -52,6 +53,7 @@ class Reloader:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._down: Exception | None = None  # the registry's failure during the check under way
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="model-reloader", daemon=True)
@@ -67,25 +69,50 @@ class Reloader:
             self.check()
             self._stop.wait(self.every_s)
 
-    def check(self) -> None:
-        """Bring every alias up to date (one check at a time; errors are logged, never raised)."""
-        with self._lock:
+    def check(self, *, wait_s: float | None = None) -> list[str]:
+        """Bring every alias up to date, one check at a time; errors are logged, never raised. Returns what
+        went wrong (empty: every alias is in step with the registry).
+
+        With `wait_s` (an admin reload), `Busy` is raised when another check still runs after that many
+        seconds, instead of queueing behind it without bound. Once the registry fails to answer, the other
+        aliases of this check go straight to the cache: each would only wait out the same timeout.
+        """
+        if not self._lock.acquire(timeout=-1 if wait_s is None else wait_s):
+            raise Busy("a registry check is already running (MLflow may be slow to answer); retry shortly")
+        problems: list[str] = []
+        self._down = None
+        try:
             for kind in self.kinds:
                 for alias in served_aliases(kind):
                     try:
                         self._check_one(kind, alias)
-                    except Exception:
-                        log.exception(
-                            "reload of %s@%s failed; still serving the previous version", kind.name, alias
-                        )
+                    except Exception as error:
+                        problems.append(self._failed(kind, alias, error))
+            if self._down is not None:
+                problems.insert(
+                    0, f"the model registry is unreachable ({self._down}); serving what is loaded"
+                )
+        finally:
+            self._lock.release()
+        return problems
+
+    def _failed(self, kind: ModelKind, alias: str, error: Exception) -> str:
+        served = self.slots.get(kind.name, alias)
+        keeps = f"still serving v{served.version}" if served else "nothing served for it yet"
+        log.error("reload of %s@%s failed; %s", kind.name, alias, keeps, exc_info=error)
+        return f"{kind.name}@{alias}: {type(error).__name__}: {error} ({keeps})"
 
     def _check_one(self, kind: ModelKind, alias: str) -> None:
         name = kind.config.registered_name
         current = self.slots.get(kind.name, alias)
+        if self._down is not None:
+            self._unreachable(kind, alias, self._down)
+            return
         try:
             client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
             found = aliased_version(client, name=name, alias=alias)
         except Exception as error:
+            self._down = error
             self._unreachable(kind, alias, error)
             return
         version = str(found.version) if found is not None else None
@@ -100,6 +127,7 @@ class Reloader:
         if current is not None and current.version == version:
             return
         try:
+            # `fetch` checks the cached copy's checksums and downloads a damaged one again.
             path = self.cache.fetch(client, name=name, version=version)
             served = load_served(path, kind=kind, version=version, alias=alias, source="mlflow")
         except Exception:
@@ -119,6 +147,18 @@ class Reloader:
         if version is None:
             if alias == CHAMPION:
                 log.warning("no %s@%s from the registry (%s) and none in the cache", name, alias, error)
+            return
+        damage = self.cache.damage(name, version)
+        if damage:
+            log.error(
+                "registry unavailable for %s@%s (%s) and cached v%s is damaged (%s): it is not served; it is "
+                "fetched again once the registry answers",
+                name,
+                alias,
+                error,
+                version,
+                ", ".join(damage),
+            )
             return
         log.warning("registry unavailable for %s@%s (%s); serving cached v%s", name, alias, error, version)
         path = self.cache.path(name, version)

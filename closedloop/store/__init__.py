@@ -41,6 +41,7 @@ from closedloop.store.predictions import (
     get_prediction,
     log_predictions,
     recent_predictions,
+    record_shadow_scores,
     shadow_predictions,
 )
 from closedloop.store.records import (
@@ -112,6 +113,7 @@ __all__ = [
     "record_feedback",
     "record_feedback_batch",
     "record_interactions",
+    "record_shadow_scores",
     "session_factory",
     "shadow_predictions",
     "upsert_consensus_label",

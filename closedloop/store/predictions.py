@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from closedloop.store.errors import PredictionNotFound
@@ -40,6 +40,27 @@ def log_predictions(session: Session, *, rows: Sequence[PredictionRecord]) -> in
     session.execute(insert(Prediction), [row.model_dump() for row in rows])
     session.commit()
     return len(rows)
+
+
+def record_shadow_scores(session: Session, *, rows: Sequence[PredictionRecord]) -> int:
+    """Fill in `shadow_version` / `shadow_output` of logged predictions (the challenger scores them after
+    they were logged and answered) and commit; returns how many were updated."""
+    scored = [
+        {"row_id": r.id, "shadow_version": r.shadow_version, "shadow_output": r.shadow_output}
+        for r in rows
+        if r.shadow_version is not None
+    ]
+    if not scored:
+        return 0
+    table = Prediction.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(shadow_version=bindparam("shadow_version"), shadow_output=bindparam("shadow_output"))
+    )
+    session.connection().execute(statement, scored)
+    session.commit()
+    return len(scored)
 
 
 def get_prediction(session: Session, *, prediction_id: str) -> PredictionRecord:

@@ -1,7 +1,7 @@
-"""Errors at the edge: store errors become 404 / 409 / 422 with the store's message, a kind's serving errors
-a 422 (`InvalidRequest`) or a 503 with `Retry-After` (`ModelNotLoaded`), validation errors a 422 that names
-each field and what is wrong, and anything unexpected a bare 500 with a request id (the trace goes to the
-log, never into a response)."""
+"""Errors at the edge: store errors become 404 / 409 / 422 with the store's message, serving errors a 422
+(`InvalidRequest`), a 409 (`Busy`) or a 503 (`Unavailable`, e.g. no model loaded) with `Retry-After`,
+validation errors a 422 that names each field and what is wrong, and anything unexpected a bare 500 with a
+request id (the trace goes to the log, never into a response)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from closedloop.serving import InvalidRequest, ModelNotLoaded, ServingError
+from closedloop.serving import Busy, InvalidRequest, ServingError, Unavailable
 from closedloop.store import (
     IdempotencyConflict,
     InvalidFeedback,
@@ -55,9 +55,12 @@ async def _store_error(_request: Request, exc: StoreError) -> JSONResponse:
 
 
 async def _serving_error(_request: Request, exc: ServingError) -> JSONResponse:
-    if isinstance(exc, ModelNotLoaded):
+    if isinstance(exc, Unavailable):
         headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
+    if isinstance(exc, Busy):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse({"detail": str(exc)}, status_code=409, headers=headers)
     if isinstance(exc, InvalidRequest):
         return JSONResponse({"detail": str(exc)}, status_code=422)
     raise exc  # a serving error the edge does not know yet: the catch-all's 500, with its trace logged

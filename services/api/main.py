@@ -11,9 +11,11 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from closedloop.kinds import kinds
 from closedloop.settings import Settings, get_settings
+from services.api.docs import install_docs
 from services.api.errors import install_error_handlers
 from services.api.limits import BodyLimitMiddleware
 from services.api.metrics import ApiMetrics, LatencyMiddleware
+from services.api.openapi import install_openapi
 from services.api.routes import interactions, operations
 from services.api.routes.feedback import feedback_router
 from services.api.routes.kinds import kind_router
@@ -42,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         summary=f"Predictions ({titles}), and the feedback and interactions that retrain the models.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served from vendored assets by `install_docs`, not from a CDN
+        redoc_url=None,
     )
     for kind in served:
         app.include_router(kind_router(kind))
@@ -50,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if interactions.learns_from_interactions(served):
         app.include_router(interactions.router)
     app.include_router(operations.router)
+    install_openapi(app)
+    install_docs(app)
     install_dashboard(app)
     install_labeling(app)
     install_error_handlers(app)

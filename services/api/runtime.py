@@ -20,7 +20,7 @@ from closedloop.serving import (
     shadow_scorer,
 )
 from closedloop.serving.keys import HOW_TO_CREATE, ApiKey, configured_keys
-from closedloop.settings import Settings
+from closedloop.settings import Settings, apply_serving_environment
 from closedloop.store import Store, open_store
 from closedloop.store.writer import FeedbackWriter, InteractionWriter
 from services.api.metrics import ApiMetrics
@@ -47,6 +47,7 @@ class Runtime:
         """Open the store and start the writers and the reloader (whose first check loads the models)."""
         keys = configured_keys(settings)
         _warn_if_open(settings, keys)
+        apply_serving_environment(settings)  # bounded MLflow requests: the cache fallback starts in seconds
         named = kinds_named(kinds)
         store = open_store(settings.store_url)
         slots = ModelSlots()

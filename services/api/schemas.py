@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, JsonValue
 
-from closedloop.serving import MAX_BATCH, RequestBody, Text, check_text
+from closedloop.serving import MAX_BATCH, MAX_JSON_ID, JsonInt, RequestBody, Text, check_text
 from closedloop.store import FeedbackKind, InteractionKind
-from closedloop.store.interactions import MAX_ID, EventTime
+from closedloop.store.interactions import EventTime
 from closedloop.store.records import check_value_size
 
 
@@ -84,9 +84,9 @@ class InteractionBody(RequestBody):
         max_length=32,
         description="The model kind that learns from it; may be left out while only one kind does.",
     )
-    # strict: a JSON integer, not `true` or "42" (which would be stored as ids 1 and 42)
-    user_id: int = Field(ge=0, le=MAX_ID, strict=True)
-    item_id: int = Field(ge=0, le=MAX_ID, strict=True)
+    # a JSON integer, not `true` or "42" (which would be stored as ids 1 and 42)
+    user_id: JsonInt = Field(ge=0, le=MAX_JSON_ID)
+    item_id: JsonInt = Field(ge=0, le=MAX_JSON_ID)
     kind: InteractionKind
     value: float | None = Field(
         default=None, strict=True, allow_inf_nan=False, description="The stars of a rating (1-5); none else."

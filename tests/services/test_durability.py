@@ -4,6 +4,7 @@ every event that was acknowledged (202) is in the store exactly once."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -166,3 +167,63 @@ def test_acknowledged_interactions_survive_sigkill(serving_home: Path, tmp_path:
     kept = set(stored)
     torn = [batch for batch in batches if 0 < len(kept.intersection(batch)) < len(batch)]
     assert not torn, f"{len(torn)} batches were stored in part, e.g. {torn[:3]}"
+
+
+def test_returned_prediction_ids_survive_sigkill(serving_home: Path, tmp_path: Path):
+    """A batch of 1,000 predictions, then singles under load, then SIGKILL: every prediction id the server
+    returned is in the store, and feedback on a sample of them is accepted by the restarted server."""
+    port, log = free_port(), tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(serving_home, port, log)
+    returned: list[str] = []
+
+    def send(worker: int) -> None:
+        with httpx.Client(base_url=base, timeout=5) as client:
+            for i in range(100_000):
+                try:
+                    response = client.post("/v1/spam/predict", json={"text": f"w{worker} message {i}"})
+                except httpx.TransportError:
+                    return
+                if response.status_code == 200:
+                    returned.append(response.json()["prediction_id"])
+
+    try:
+        wait_ready(base, server, timeout=240)
+        items = [{"text": f"batch message {i}"} for i in range(1000)]
+        batch = httpx.post(f"{base}/v1/spam/predict:batch", json={"items": items}, timeout=30)
+        returned.extend(p["prediction_id"] for p in batch.json()["predictions"])
+        senders = [threading.Thread(target=send, args=(w,)) for w in range(4)]
+        for thread in senders:
+            thread.start()
+        time.sleep(2.0)
+        server.send_signal(signal.SIGKILL)  # no shutdown: whatever was only queued is gone
+        server.wait()
+        for thread in senders:
+            thread.join()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert len(returned) >= 1000, log.read_text()[-3000:]
+    store = open_store(f"sqlite:///{serving_home / 'feedback.db'}")
+    with store.engine.connect() as connection:
+        stored = set(connection.execute(text("SELECT id FROM predictions")).scalars().all())
+    store.close()
+    lost = [pid for pid in returned if pid not in stored]
+    assert not lost, f"{len(lost)} of {len(returned)} returned prediction ids were lost, e.g. {lost[:3]}"
+
+    restarted = start_server(serving_home, port, log)
+    try:
+        wait_ready(base, restarted, timeout=240)
+        with httpx.Client(base_url=base, timeout=10) as client:
+            answers = [
+                client.post(
+                    "/v1/feedback",
+                    json={"event_id": f"fb-{pid}", "prediction_id": pid, "kind": "report_spam"},
+                ).status_code
+                for pid in random.Random(0).sample(returned, 100)
+            ]
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(timeout=30)
+    assert answers.count(202) == len(answers) == 100

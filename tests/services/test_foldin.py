@@ -218,8 +218,8 @@ def test_the_logged_prediction_counts_the_folded_history(client: TestClient, api
         ("10,20", "body.history: Input should be a valid list"),
         ({"item": 10}, "body.history: Input should be a valid list"),
         ([10] * 1001, "body.history: List should have at most 1000 items"),
-        ([True], "body.history.0: Input should be a valid integer"),
-        (["42"], "body.history.0: Input should be a valid integer"),
+        ([True], "body.history.0: Value error, must be a JSON integer, not a string or a boolean"),
+        (["42"], "body.history.0: Value error, must be a JSON integer, not a string or a boolean"),
         ([1.5], "body.history.0: Input should be a valid integer"),
     ],
 )

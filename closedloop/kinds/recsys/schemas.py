@@ -5,23 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
-from closedloop.serving import RequestBody
-from closedloop.store.interactions import MAX_ID
+from closedloop.serving import MAX_JSON_ID, JsonInt, RequestBody, check_json_integer
 
 MAX_HISTORY = 1_000
-# strict: a JSON integer, not `true` or "42" (which would count as items 1 and 42)
-ItemId = Annotated[int, Field(ge=0, le=MAX_ID, strict=True)]
+# a JSON integer, not `true` or "42" (which would count as items 1 and 42)
+ItemId = Annotated[int, Field(ge=0, le=MAX_JSON_ID), BeforeValidator(check_json_integer)]
 
 
 class RecommendIn(RequestBody):
     """Whom to recommend for, how many items, and what the client knows they liked that is not logged yet."""
 
-    user_id: int = Field(ge=0, le=2**63 - 1)
-    k: int = Field(default=10, ge=1, le=100)
+    # JSON integers, as the ids: `"1"` or `true` for a user id is a client's bug, not user 1 (a 422 says so)
+    user_id: JsonInt = Field(ge=0, le=MAX_JSON_ID)
+    k: JsonInt = Field(default=10, ge=1, le=100)
     exclude_seen: bool = Field(
-        default=True, description="Leave out every item the user has seen: in training, logged, or sent."
+        default=True,
+        strict=True,
+        description="Leave out every item the user has seen: in training, logged, or sent.",
     )
     history: list[ItemId] | None = Field(
         default=None,

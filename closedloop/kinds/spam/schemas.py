@@ -3,14 +3,37 @@ messages, and the scored answers with their prediction ids."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from closedloop.serving import MAX_BATCH, RequestBody, Text
 
+NOT_BLANK = {"type": "string", "pattern": r"\S"}  # a string with something besides whitespace
+# The two forms, as JSON Schema (what `_one_form` checks), so that the OpenAPI document refuses what the API
+# refuses: `text` that is not blank, or (no `text` and) a `subject` or `body` that is not blank.
+ONE_FORM: dict[str, Any] = {
+    "anyOf": [
+        {
+            "required": ["text"],
+            "properties": {"text": NOT_BLANK, "subject": {"type": "null"}, "body": {"type": "null"}},
+        },
+        {
+            "properties": {"text": {"type": "null"}},
+            "anyOf": [
+                {"required": ["subject"], "properties": {"subject": NOT_BLANK}},
+                {"required": ["body"], "properties": {"body": NOT_BLANK}},
+            ],
+        },
+    ]
+}
+
 
 class SpamIn(RequestBody):
-    """A message: either `text`, or `subject` and `body` (joined and PII-redacted exactly as in training)."""
+    """A message: either `text`, or `subject` and `body` (joined and PII-redacted exactly as in training);
+    an empty or blank message is refused (422)."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ONE_FORM)
     text: Text | None = None
     subject: Text | None = None
     body: Text | None = None
@@ -20,6 +43,9 @@ class SpamIn(RequestBody):
         parts = self.subject is not None or self.body is not None
         if (self.text is None) == (not parts):
             raise ValueError("give either `text`, or `subject` and `body` (not both forms, not neither)")
+        # A blank message carries nothing to judge: a score for it would be a guess logged as a prediction.
+        if not any(part and not part.isspace() for part in (self.text, self.subject, self.body)):
+            raise ValueError("the message is empty: `text` (or `subject` and `body`) must not be blank")
         return self
 
 

@@ -4,12 +4,12 @@ out; and the model as an MLflow pyfunc that serves anywhere."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from closedloop.serving import InvalidRequest, RequestBody, ServingContext, fast_inference, new_prediction_id
 from closedloop.store import PredictionRecord
@@ -18,7 +18,7 @@ from closedloop.store import PredictionRecord
 class CaseIn(RequestBody):
     """One case: every feature of the kind's table by name, as a finite number."""
 
-    features: dict[str, float]
+    features: dict[str, Annotated[float, Field(strict=True)]]  # a JSON number: not "1.5", not `true`
 
 
 class CaseOut(BaseModel):

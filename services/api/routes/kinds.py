@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from closedloop.kinds import ModelKind, Route
-from closedloop.serving import ServingContext
+from closedloop.serving import ServingContext, collecting_commits, committed
 from services.api.deps import ClientKey, RuntimeDep
 
 PREFIX = "/v1"
@@ -63,17 +63,25 @@ def _context_of(kind: str) -> Callable[..., Awaitable[ServingContext]]:
 
 def _endpoint(kind: str, route: Route) -> Endpoint:
     """An endpoint calling `route.handler(body, context)`: a coroutine on the event loop, a plain function in
-    the thread pool (as FastAPI runs a `def` endpoint)."""
+    the thread pool (as FastAPI runs a `def` endpoint); it answers once its predictions are committed."""
     handler = route.handler
     if inspect.iscoroutinefunction(handler):
 
-        async def endpoint(body: Any, context: ServingContext) -> Any:
+        async def answer(body: Any, context: ServingContext) -> Any:
             return await handler(body, context)
 
     else:
 
-        async def endpoint(body: Any, context: ServingContext) -> Any:
+        async def answer(body: Any, context: ServingContext) -> Any:
             return await run_in_threadpool(handler, body, context)
+
+    async def endpoint(body: Any, context: ServingContext) -> Any:
+        # The answer waits for the commit of its predictions (shared with concurrent requests): an id the
+        # client sees survives a crash of the server.
+        with collecting_commits() as commits:
+            result = await answer(body, context)
+        await committed(commits)
+        return result
 
     context = Annotated[ServingContext, Depends(_context_of(kind))]
     parameters = [

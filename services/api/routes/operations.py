@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from closedloop.serving import Unavailable
 from services.api.deps import AdminKey, RuntimeDep
 from services.api.runtime import Runtime
 from services.api.schemas import ModelsOut, ServedModelOut
 
 router = APIRouter(tags=["operations"])
+RELOAD_WAIT_S = 5.0  # how long an admin reload waits for a running check (bounded by the registry timeouts)
 
 
 def _models(runtime: Runtime) -> ModelsOut:
@@ -50,8 +54,22 @@ async def served_models(runtime: RuntimeDep) -> ModelsOut:
     return _models(runtime)
 
 
-@router.post("/v1/admin/reload", dependencies=[AdminKey])
+@router.post(
+    "/v1/admin/reload",
+    dependencies=[AdminKey],
+    responses={
+        409: {"description": "Another registry check is still running; retry after `Retry-After`."},
+        503: {"description": "The registry is unreachable, or a model failed to load; `detail` says which."},
+    },
+)
 async def reload_models(runtime: RuntimeDep) -> ModelsOut:
-    """Check the registry aliases now (instead of at the next poll) and load what changed."""
-    await run_in_threadpool(runtime.reloader.check)
+    """Check the registry aliases now (instead of at the next poll) and load what changed.
+
+    409 when another check (the periodic one) still runs after a few seconds, and 503 when the check could
+    not bring every alias up to date (the registry unreachable, a model that fails to load): the message
+    says what, both with `Retry-After`, and the models served are unchanged.
+    """
+    problems = await run_in_threadpool(partial(runtime.reloader.check, wait_s=RELOAD_WAIT_S))
+    if problems:
+        raise Unavailable("; ".join(problems), retry_after_s=int(runtime.settings.reload_seconds) + 1)
     return _models(runtime)
