@@ -61,7 +61,7 @@ class WorkPool:
         return [s["name"] for s in sorted(found, key=lambda s: s["timestamp"])]
 
     def start_run(self, deployment: str, **parameters: Any) -> str:
-        """Ask for a run of `retrain/retrain-spam`-style deployment `flow/name`, as `prefect deployment run` does."""
+        """Ask for a run of deployment `flow/name`, as `prefect deployment run flow/name` does."""
         found = httpx.get(f"{self.api}/deployments/name/{deployment}", timeout=10)
         found.raise_for_status()
         created = httpx.post(
@@ -96,14 +96,15 @@ class WorkPool:
     def start_worker(self, name: str) -> None:
         self.logs[name] = self.settings.home.parent / f"{name}.log"
         command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--name", name]
-        self.workers[name] = subprocess.Popen(
-            [*command, "--limit", "1"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=self.logs[name].open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the flow runs it starts are in it too
-        )
+        with self.logs[name].open("ab") as log:  # the worker keeps its own copy of the descriptor
+            self.workers[name] = subprocess.Popen(
+                [*command, "--limit", "1"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the flow runs it starts are in it too
+            )
 
     def kill_worker(self, name: str) -> None:
         """SIGKILL the worker and every process of its group (the flow run it is executing)."""
@@ -142,12 +143,9 @@ def work_pool(home: Path, *, closedloop_env: dict[str, str]) -> Iterator[WorkPoo
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
         "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "5",
     }
-    server = subprocess.Popen(
-        prefect_server_command(port),
-        env=server_env,
-        stdout=(home / "server.log").open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    with (home / "server.log").open("ab") as log:
+        command = prefect_server_command(port)
+        server = subprocess.Popen(command, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     env = {
         **base,
         **closedloop_env,
@@ -157,7 +155,9 @@ def work_pool(home: Path, *, closedloop_env: dict[str, str]) -> Iterator[WorkPoo
         "PREFECT_WORKER_QUERY_SECONDS": "2",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
-    pool = WorkPool(api=api, env=env, settings=Settings(home=Path(closedloop_env["CLOSEDLOOP_HOME"])), logs={})
+    pool = WorkPool(
+        api=api, env=env, settings=Settings(home=Path(closedloop_env["CLOSEDLOOP_HOME"])), logs={}
+    )
     try:
         wait_for(lambda: healthy(api), timeout=180, what="the Prefect server on PostgreSQL")
         _prefect(env, "work-pool", "create", POOL, "--type", "process")

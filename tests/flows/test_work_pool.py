@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -43,7 +42,9 @@ def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkPool]:
     }
     for found in work_pool(root, closedloop_env=env):
         corpora.fetch(found.settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(root / "corpus"))
-        corpora.fetch(found.settings, MOVIELENS, source=grouplens_zip(root / "ml.zip", n_users=80, n_items=60))
+        corpora.fetch(
+            found.settings, MOVIELENS, source=grouplens_zip(root / "ml.zip", n_users=80, n_items=60)
+        )
         yield found
 
 
@@ -54,7 +55,9 @@ def champion(client: MlflowClient, model: str) -> str | None:
 
 def completed(pool: WorkPool, run_id: str) -> dict:  # type: ignore[type-arg]
     run = wait_for(lambda: pool.finished(run_id), timeout=RUN_TIMEOUT, what=f"flow run {run_id}")
-    assert run["state_type"] == "COMPLETED", f"{run['state_name']}: {run['state']['message']}\n{pool.describe()}"
+    assert run["state_type"] == "COMPLETED", (
+        f"{run['state_name']}: {run['state']['message']}\n{pool.describe()}"
+    )
     return run  # type: ignore[no-any-return]
 
 
@@ -86,11 +89,15 @@ def test_drift_and_label_events_reach_whichever_worker_is_free(pool: WorkPool):
         for i in range(5):
             subject, body = synthetic_message(i % 2, rng)
             text = message_text(subject, body)
-            upsert_consensus_label(session, kind=SPAM, label=i % 2, source="annotation", subject={"text": text})
+            upsert_consensus_label(
+                session, kind=SPAM, label=i % 2, source="annotation", subject={"text": text}
+            )
     store.close()
     pool.start_run("watch-labels/watch-labels")  # or its schedule's next run, whichever comes first
     on_labels = wait_for(
-        lambda: triggered_run(pool, "retrain-spam", triggers.LABELS_EVENT), timeout=120, what="the label trigger"
+        lambda: triggered_run(pool, "retrain-spam", triggers.LABELS_EVENT),
+        timeout=120,
+        what="the label trigger",
     )
     completed(pool, on_labels["id"])
     assert len(pool.ran_on(on_labels["id"])) == 1
@@ -114,7 +121,9 @@ def test_a_worker_killed_mid_retrain_crashes_the_run_and_the_other_worker_retrie
     before = champion(client, "spam")
     run_id = pool.start_run("retrain/retrain-spam", model="spam", reason="manual")
     # Mid-run: its data is snapshotted and the candidates are training.
-    wait_for(lambda: _task_done(pool, run_id, "snapshot-and-validate"), timeout=RUN_TIMEOUT, what="the snapshot")
+    wait_for(
+        lambda: _task_done(pool, run_id, "snapshot-and-validate"), timeout=RUN_TIMEOUT, what="the snapshot"
+    )
     (victim,) = pool.ran_on(run_id)
     (survivor,) = set(pool.workers) - {victim}
     pool.kill_worker(victim)
