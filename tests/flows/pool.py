@@ -55,10 +55,13 @@ class WorkPool:
         found: dict[str, Any] = httpx.get(f"{self.api}/flow_runs/{run_id}", timeout=10).json()
         return found
 
-    def states(self, run_id: str) -> list[str]:
-        """The names of every state the run went through, in order."""
+    def history(self, run_id: str) -> list[dict[str, Any]]:
+        """Every state the run went through, in order."""
         found = httpx.get(f"{self.api}/flow_run_states/", params={"flow_run_id": run_id}, timeout=10).json()
-        return [s["name"] for s in sorted(found, key=lambda s: s["timestamp"])]
+        return sorted(found, key=lambda s: s["timestamp"])
+
+    def states(self, run_id: str) -> list[str]:
+        return [s["name"] for s in self.history(run_id)]
 
     def start_run(self, deployment: str, **parameters: Any) -> str:
         """Ask for a run of deployment `flow/name`, as `prefect deployment run flow/name` does."""
