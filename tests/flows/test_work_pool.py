@@ -145,7 +145,8 @@ def test_a_worker_killed_mid_retrain_crashes_the_run_and_the_other_worker_retrie
     crashed = history[states.index("Crashed")]
     print(
         f"marked crashed {_seconds(crashed['timestamp']) - killed_at:.0f} s after the SIGKILL "
-        f"({crashed['message']!r}); retry ended {_seconds(run['end_time']) - killed_at:.0f} s after it; {states}"
+        f"({crashed['message']!r}); the retry ended {_seconds(run['end_time']) - killed_at:.0f} s after it"
+        f"; states {states}"
     )
 
 
