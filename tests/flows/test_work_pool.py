@@ -25,7 +25,7 @@ from tests.factories import grouplens_zip, synthetic_message, synthetic_spam_cor
 from tests.flows.pool import WorkPool, wait_for, work_pool
 from tests.kernel.store.factories import SPAM
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the pool takes minutes to start here
 
 RUN_TIMEOUT = 300  # one retrain on the small corpora takes well under a minute; the machine may be busy
 
