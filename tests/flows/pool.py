@@ -106,11 +106,12 @@ class WorkPool:
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: the flow runs it starts are in it too
+                start_new_session=True,  # its own process group (Prefect starts each flow run in another)
             )
 
     def kill_worker(self, name: str) -> None:
-        """SIGKILL the worker and every process of its group (the flow run it is executing)."""
+        """SIGKILL the worker and every process of its group. The flow run it executes is a process of its
+        own session: it finds its worker gone and ends itself as Crashed."""
         os.killpg(self.workers[name].pid, signal.SIGKILL)
         self.workers[name].wait(timeout=30)
 
