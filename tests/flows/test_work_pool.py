@@ -1,10 +1,12 @@
 """Flow runs spread over a Prefect work pool of two process workers (tests/flows/pool.py sets it up the way a
 user would, from infra/prefect/): events reach whichever worker is free, two retrains of one kind never
-overlap, and a retrain whose worker is SIGKILLed is marked crashed and retried to the end on the other
-worker while the champion stays."""
+overlap, a retrain whose worker is SIGKILLed is marked crashed and retried to the end on the other worker
+while the champion stays, and so is one whose machine is lost (worker and flow process both killed)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -154,3 +156,27 @@ def _task_done(pool: WorkPool, run_id: str, task: str) -> bool:
     body = {"flow_runs": {"id": {"any_": [run_id]}}, "task_runs": {"name": {"like_": task}}}
     found = httpx.post(f"{pool.api}/task_runs/filter", json=body, timeout=10).json()
     return any(t["state_type"] == "COMPLETED" for t in found)
+
+
+def test_a_lost_machine_leaves_a_zombie_run_that_the_heartbeat_automation_crashes_and_retries(pool: WorkPool):
+    client = tracking.configure(pool.settings)
+    if champion(client, "spam") is None:
+        completed(pool, pool.start_run("retrain/retrain-spam", model="spam", reason="manual"))
+    before = champion(client, "spam")
+    run_id = pool.start_run("retrain/retrain-spam", model="spam", reason="manual")
+    snapshotted = lambda: _task_done(pool, run_id, "snapshot-and-validate")  # noqa: E731
+    wait_for(snapshotted, timeout=RUN_TIMEOUT, what="the snapshot")
+    (victim,) = pool.ran_on(run_id)
+    flow_pid = int(str(pool.run(run_id)["infrastructure_pid"]).rsplit(":", 1)[-1])
+    os.killpg(os.getpgid(flow_pid), signal.SIGKILL)  # the flow run's process and the worker: nobody reports
+    pool.kill_worker(victim)
+    killed_at = time.time()
+    if not any(w.poll() is None for w in pool.workers.values()):
+        pool.start_worker("worker-c")  # the pool's other machine
+    wait_for(lambda: champion(client, "spam") == before and "Crashed" in pool.states(run_id), timeout=300,
+             what="the zombie run to be marked crashed", every=3)  # fmt: skip
+    run = completed(pool, run_id)
+    history = pool.history(run_id)
+    crashed = next(s for s in history if s["name"] == "Crashed")
+    assert run["run_count"] == 2 and "heartbeat" in str(crashed["message"]), (run["run_count"], crashed)
+    print(f"zombie marked crashed {_seconds(crashed['timestamp']) - killed_at:.0f} s after the SIGKILL")
