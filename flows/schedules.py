@@ -20,6 +20,9 @@ from flows.retrain import configured_retrain
 def deployments(settings: Settings) -> list[Any]:
     """RunnerDeployments for `prefect.serve`; triggers pass the event name on as the run's `reason`."""
     retrain: Flow[..., Any] = configured_retrain(settings)
+    # Never two retrains of one kind at once (they would race to register and promote): a second request
+    # waits for the first to finish.
+    one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
     built = []
     for model in (k.name for k in kinds()):
         on_event = DeploymentEventTrigger(
@@ -34,6 +37,7 @@ def deployments(settings: Settings) -> list[Any]:
                 parameters={"model": model, "reason": "schedule"},
                 cron=settings.retrain_cron,
                 triggers=[on_event],
+                concurrency_limit=one_at_a_time,
             )
         )
     # One watcher at a time: on a busy machine a run can outlast the interval, and piled-up runs (each a new

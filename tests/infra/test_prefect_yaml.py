@@ -1,5 +1,6 @@
-"""infra/prefect/prefect.yaml (the work-pool example) declares the deployments `closedloop worker` serves:
-same names, flows, parameters, schedules and triggers. No work pool runs here; this keeps the two in step."""
+"""infra/prefect/prefect.yaml (the work-pool deployments) declares the deployments `closedloop worker` serves:
+same names, flows, parameters, schedules, triggers and concurrency limits; tests/flows/test_work_pool.py
+deploys it for real. infra/prefect/automations.yaml loads as Prefect automations."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import yaml
 from prefect import Flow
+from prefect.events.schemas.automations import AutomationCore
 
 from closedloop.orchestration import triggers
 from closedloop.settings import Settings
@@ -27,7 +29,14 @@ def test_work_pool_example_matches_the_served_deployments(tmp_path: Path):
         flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), function)
         assert isinstance(flow, Flow) and flow.name == served[name].flow_name, name
         assert spec.get("parameters", {}) == served[name].parameters, name
-        assert spec["work_pool"]["name"] == "k8s"
+        assert spec["work_pool"]["name"] == "closedloop"
+        limit = served[name].concurrency_limit
+        if limit is None:
+            assert "concurrency_limit" not in spec, name
+        else:
+            assert spec["concurrency_limit"]["limit"] == limit, name
+            strategy = served[name].concurrency_options.collision_strategy.value
+            assert spec["concurrency_limit"]["collision_strategy"] == strategy, name
         for trigger, expected in zip(spec.get("triggers", []), served[name].triggers, strict=True):
             assert set(trigger["expect"]) == set(triggers.RETRAIN_EVENTS) == set(expected.expect)
             assert trigger["match"] == expected.match.model_dump(), name
@@ -38,3 +47,9 @@ def test_work_pool_example_matches_the_served_deployments(tmp_path: Path):
         else:
             interval = served[name].schedules[0].schedule.interval.total_seconds()
             assert schedule["interval"] == interval, name
+
+
+def test_automations_file_loads_as_prefect_automations():
+    spec = yaml.safe_load((ROOT / "infra/prefect/automations.yaml").read_text())["automations"]
+    loaded = [AutomationCore.model_validate(item) for item in spec]
+    assert {a.name for a in loaded} == {"crash-unresponsive-flow-runs", "retry-crashed-retrains"}
