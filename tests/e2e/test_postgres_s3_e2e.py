@@ -1,6 +1,6 @@
-"""The loop with nothing on local disk but the corpus cache: the feedback store, MLflow's backend store and the
-Prefect server's database each in a fresh database on the running PostgreSQL server, and MLflow's artefacts in
-a SeaweedFS bucket behind an MLflow tracking server. The same processes and the same spam loop as
+"""The loop with nothing on local disk but the corpus cache: the feedback store, MLflow's backend store and
+the Prefect server's database each in a fresh database on the running PostgreSQL server, and MLflow's
+artefacts in a SeaweedFS bucket behind an MLflow tracking server. The same processes and the same spam loop as
 test_loop_e2e.py: first champions, replayed feedback, the label trigger, a retrain, the gate, serving."""
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ def test_the_loop_runs_on_postgresql_with_artefacts_in_s3(tmp_path: Path, layout
                 _check_the_loop(platform)
             except AssertionError as failure:
                 logs = "\n".join(
-                    f"--- {name}:\n{platform.supervisor.tail(name, 30)}" for name in platform.supervisor.running
+                    f"--- {name}:\n{platform.supervisor.tail(name, 30)}"
+                    for name in platform.supervisor.running
                 )
                 raise AssertionError(f"{failure}\n{logs}") from None
         objects = s3.keys("mlflow/")
@@ -78,6 +79,7 @@ def test_the_loop_runs_on_postgresql_with_artefacts_in_s3(tmp_path: Path, layout
     assert sum(key.endswith("/MLmodel") for key in objects) >= versions
     assert not (tmp_path / "home" / "mlflow" / "artifacts").exists(), "no artefact on local disk"
     print(
-        f"all-PostgreSQL loop: {time.monotonic() - started:.0f} s; {predictions} predictions, {labels} labels, "
-        f"{versions} model versions, {flow_runs} Prefect flow runs, {len(objects)} objects in the bucket"
+        f"all-PostgreSQL loop: {time.monotonic() - started:.0f} s; {predictions} predictions, "
+        f"{labels} labels, {versions} model versions, {flow_runs} Prefect flow runs, "
+        f"{len(objects)} objects in the bucket"
     )
