@@ -102,7 +102,7 @@ def seaweedfs(workdir: Path) -> Iterator[S3]:
         supervisor.start_all([Service("seaweedfs", command, ready=s3.bucket_ready)], timeout=120)
         yield s3
     finally:
-        supervisor.stop_all()
+        supervisor.stop_all(timeout=10)
 
 
 @contextmanager
@@ -124,4 +124,4 @@ def mlflow_server(workdir: Path, *, backend_store_uri: str, s3: S3, prefix: str 
         )
         yield f"http://127.0.0.1:{port}"
     finally:
-        supervisor.stop_all()
+        supervisor.stop_all(timeout=10)

@@ -19,7 +19,9 @@ from tests.e2e.test_loop_e2e import TRIGGER, _check_the_loop, _data_dir
 from tests.postgres import create_pg_database, drop_pg_database
 from tests.s3 import mlflow_server, seaweedfs
 
-pytestmark = [pytest.mark.slow, pytest.mark.corpus, pytest.mark.postgres]
+# Two more servers (SeaweedFS, MLflow) than test_loop_e2e.py's platform: on a busy machine this outlasts the
+# default 600 s timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.corpus, pytest.mark.postgres, pytest.mark.timeout(1500)]
 
 
 @pytest.fixture
