@@ -79,8 +79,10 @@ def test_retrain_gate_and_serving_go_through_the_server_and_the_artefacts_live_i
 
     # The API, in a fresh home with an empty cache, loads the champion through the server and serves it.
     with TestClient(create_app(settings.model_copy(update={"reload_seconds": 3600}))) as api:
-        models = api.get("/v1/models").json()["models"]
-        assert any(m["kind"] == "spam" and str(m["version"]) == expected for m in models), models
+        deadline = time.monotonic() + 180  # models load in the background after start-up
+        while not _serves(api, expected):
+            assert time.monotonic() < deadline, api.get("/v1/models").json()
+            time.sleep(0.5)
         answer = api.post("/v1/spam/predict", json={"subject": "hello", "body": "lunch at noon?"})
         assert answer.status_code == 200 and answer.json()["model_version"] == expected
     cached = list(settings.model_cache_dir.rglob("MLmodel"))
@@ -90,3 +92,8 @@ def test_retrain_gate_and_serving_go_through_the_server_and_the_artefacts_live_i
         f"S3 path: {len(keys)} objects ({size / 1e6:.1f} MB) in s3://{s3.bucket}/mlflow, "
         f"champion v{expected}, {time.monotonic() - started:.0f} s"
     )
+
+
+def _serves(api: TestClient, version: str) -> bool:
+    models = api.get("/v1/models").json()["models"]
+    return any(m["kind"] == "spam" and str(m["version"]) == version for m in models)
