@@ -59,7 +59,8 @@ def test_the_loop_runs_on_postgresql_with_artefacts_in_s3(tmp_path: Path, layout
             "mlflow_tracking_uri": tracking_url,
             "prefect_database_url": layout.prefect,
         }
-        with running_platform(tmp_path, data_dir=_data_dir(tmp_path), settings=settings) as platform:
+        data_dir = _data_dir(tmp_path)
+        with running_platform(tmp_path, data_dir=data_dir, settings=settings, timeout=900) as platform:
             try:
                 _check_the_loop(platform)
             except AssertionError as failure:
