@@ -77,6 +77,14 @@ def demo(
         "models keep serving the same users; each pass's end is logged.",
     ),
     no_services: bool = typer.Option(False, "--no-services", help="Fetch the corpora, then exit."),
+    postgres: str | None = typer.Option(
+        None,
+        "--postgres",
+        metavar="URL",
+        help="Keep the feedback store, MLflow's backend store and Prefect's database on this PostgreSQL "
+        "server, e.g. postgresql://postgres@127.0.0.1:5432/closedloop: databases NAME, NAME_mlflow and "
+        "NAME_prefect, created when missing.",
+    ),
 ) -> None:
     """Fetch the corpora, train first champions where none exist, run the platform and the replay."""
     from closedloop import registry
@@ -87,6 +95,11 @@ def demo(
 
     started = time.monotonic()
     settings = get_settings()
+    environ = dict(os.environ)
+    if postgres:
+        chosen = _on_postgres(postgres)
+        settings = settings.model_copy(update=chosen)
+        environ.update({f"CLOSEDLOOP_{name.upper()}": value for name, value in chosen.items()})
     settings.home.mkdir(parents=True, exist_ok=True)
     kinds = all_kinds()
     for kind in kinds:
@@ -113,7 +126,7 @@ def demo(
     services = demo_services(
         settings,
         ports,
-        environ=os.environ,
+        environ=environ,
         bootstrap=missing,
         replay=replay,
         replay_rate=replay_rate,
@@ -170,6 +183,28 @@ def first_reports(
         console.print(f"learning curve, {name}: {outcome}", highlight=False)
     for name, outcome in done.monitors.items():
         console.print(f"monitoring report, {name}: {outcome}", highlight=False)
+
+
+def _on_postgres(url: str) -> dict[str, str]:
+    """The settings that put the store, MLflow and Prefect on the server at `url`, its databases created
+    and the store's schema migrated (once, here, rather than by several services at the same moment)."""
+    from sqlalchemy import make_url
+
+    from closedloop.platform.postgres import PostgresUnavailable, create_missing_databases, postgres_layout
+    from closedloop.store import open_store
+
+    try:
+        layout = postgres_layout(url)
+        created = create_missing_databases(layout)
+        open_store(layout.store).close()
+    except (ValueError, PostgresUnavailable) as error:
+        fail(f"--postgres: {error}")
+    shown = make_url(layout.store).render_as_string(hide_password=True)
+    console.print(
+        f"PostgreSQL: the store in {shown}, MLflow and Prefect in its _mlflow and _prefect databases"
+        + (f" (created {', '.join(created)})" if created else "")
+    )
+    return layout.settings()
 
 
 def _interrupt(*_: object) -> None:

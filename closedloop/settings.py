@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     )
     label_watch_seconds: int = Field(default=60, ge=5, description="How often the label watcher runs.")
     prefect_port: int = Field(default=4200, description="Port of the Prefect server the worker starts.")
+    prefect_database_url: str | None = Field(
+        default=None,
+        description="Database of the Prefect server the platform starts (postgresql+asyncpg://…); default: "
+        "SQLite under HOME/prefect.",
+    )
 
     # Serving.
     trusted_api_keys: list[str] | None = Field(

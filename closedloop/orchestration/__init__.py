@@ -7,6 +7,7 @@ from closedloop.orchestration.server import (
     deployments_served,
     ensure_prefect_server,
     healthy,
+    prefect_database_environment,
     prefect_server_command,
 )
 
@@ -16,5 +17,6 @@ __all__ = [
     "deployments_served",
     "ensure_prefect_server",
     "healthy",
+    "prefect_database_environment",
     "prefect_server_command",
 ]

@@ -44,8 +44,16 @@ def healthy(api_url: str) -> bool:
 
 
 def prefect_server_command(port: int) -> list[str]:
-    """`prefect server start` on 127.0.0.1:`port` (its database: SQLite under PREFECT_HOME)."""
+    """`prefect server start` on 127.0.0.1:`port` (its database: SQLite under PREFECT_HOME unless
+    `prefect_database_environment` names another)."""
     return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def prefect_database_environment(settings: Settings) -> dict[str, str]:
+    """The variable that puts a Prefect server we start on `prefect_database_url` (none: its SQLite)."""
+    if not settings.prefect_database_url:
+        return {}
+    return {"PREFECT_SERVER_DATABASE_CONNECTION_URL": settings.prefect_database_url}
 
 
 def deployments_served(api_url: str, names: Iterable[str]) -> bool:
@@ -75,6 +83,7 @@ def ensure_prefect_server(settings: Settings, *, timeout: float = 120.0) -> Pref
         **os.environ,
         "PREFECT_HOME": str(settings.prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        **prefect_database_environment(settings),
     }
     process = subprocess.Popen(
         prefect_server_command(settings.prefect_port), stdout=logfile, stderr=subprocess.STDOUT, env=env

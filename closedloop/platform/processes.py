@@ -19,7 +19,12 @@ from dataclasses import dataclass, replace
 
 from closedloop.kinds import kinds
 from closedloop.monitoring import workspace_dir
-from closedloop.orchestration import deployments_served, prefect_server_command, triggers
+from closedloop.orchestration import (
+    deployments_served,
+    prefect_database_environment,
+    prefect_server_command,
+    triggers,
+)
 from closedloop.platform.supervisor import Service, http_ok
 from closedloop.settings import Settings
 
@@ -64,9 +69,11 @@ def free_port() -> int:
 
 def platform_environment(settings: Settings, ports: Ports, base: Mapping[str, str]) -> dict[str, str]:
     """The environment every process gets: `base` (CLOSEDLOOP_* settings included) plus the home, the ports
-    and where each UI lives, so the dashboard links to the servers actually running."""
+    and where each UI lives, so the dashboard links to the servers actually running (and the Prefect
+    server's database, where one is set)."""
     return {
         **base,
+        **prefect_database_environment(settings),
         "CLOSEDLOOP_HOME": str(settings.home.resolve()),
         "CLOSEDLOOP_PREFECT_PORT": str(ports.prefect),
         "CLOSEDLOOP_MLFLOW_UI_URL": f"http://127.0.0.1:{ports.mlflow}",

@@ -89,7 +89,13 @@ class ModelCache:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
         try:
-            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(staging)))
+            # The client's tracking URI, not the process-wide one: an MLflow server that proxies its
+            # artefacts (mlflow-artifacts:/…, e.g. from S3) hands them out only to a client that names it.
+            local = Path(
+                mlflow.artifacts.download_artifacts(
+                    artifact_uri=uri, dst_path=str(staging), tracking_uri=client.tracking_uri
+                )
+            )
             (local / MANIFEST).write_text(json.dumps(checksums(local), indent=1, sort_keys=True))
             os.replace(local, target)  # another process may have won: then ours is simply discarded
         except OSError:
