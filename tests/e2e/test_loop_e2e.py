@@ -61,21 +61,24 @@ def test_feedback_retrains_through_the_trigger_and_serving_follows(tmp_path: Pat
     print(f"end-to-end loop: {time.monotonic() - started:.0f} s")
 
 
-def _check_the_loop(platform: Platform) -> None:
+def _check_the_loop(platform: Platform, *, patience: float = 1.0) -> None:
+    """The spam loop on a running platform; `patience` scales the waits (slower stores and S3 take longer)."""
     api, client = platform.ports.api_url, platform.mlflow
     name = registry.registered_name("spam")
     assert served_version(api, "spam") == "1", "the first champion, trained on the earlier half, is served"
 
     replay = replay_service("spam", platform.ports, limit=REPLAYED, rate=0, feedback_rate=1.0)
     platform.start(replay)
-    assert platform.supervisor.running[replay.name].wait(timeout=180) == 0, platform.supervisor.tail(
+    assert platform.supervisor.running[replay.name].wait(timeout=180 * patience) == 0, platform.supervisor.tail(
         replay.name
     )
 
     # The label watcher turned the feedback into labels and fired the event; the deployment trigger
     # started a retrain whose run records the event as its trigger.
     tags = wait_for(
-        lambda: version_tags(client, name, "2"), timeout=240, what="spam-filter v2 from the label trigger"
+        lambda: version_tags(client, name, "2"),
+        timeout=240 * patience,
+        what="spam-filter v2 from the label trigger",
     )
     assert tags["trigger"] == triggers.LABELS_EVENT
     runs = [
@@ -85,7 +88,9 @@ def _check_the_loop(platform: Platform) -> None:
     ]
     assert len(runs) == 1, "one burst of labels starts one retrain"
     assert int(tags["lineage.feedback_last_label_id"]) >= TRIGGER * 0.8, "the retrain saw the new labels"
-    final = wait_for(lambda: _finished(platform, runs[0]["id"]), timeout=240, what="the retrain run to end")
+    final = wait_for(
+        lambda: _finished(platform, runs[0]["id"]), timeout=240 * patience, what="the retrain run to end"
+    )
     assert final == "COMPLETED"
 
     # The gate decided, and the decision is recorded on the version and in the alias audit log.

@@ -62,7 +62,7 @@ def test_the_loop_runs_on_postgresql_with_artefacts_in_s3(tmp_path: Path, layout
         data_dir = _data_dir(tmp_path)
         with running_platform(tmp_path, data_dir=data_dir, settings=settings, timeout=900) as platform:
             try:
-                _check_the_loop(platform)
+                _check_the_loop(platform, patience=2.5)
             except AssertionError as failure:
                 logs = "\n".join(
                     f"--- {name}:\n{platform.supervisor.tail(name, 30)}"
