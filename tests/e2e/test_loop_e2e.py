@@ -69,9 +69,8 @@ def _check_the_loop(platform: Platform, *, patience: float = 1.0) -> None:
 
     replay = replay_service("spam", platform.ports, limit=REPLAYED, rate=0, feedback_rate=1.0)
     platform.start(replay)
-    assert platform.supervisor.running[replay.name].wait(timeout=180 * patience) == 0, platform.supervisor.tail(
-        replay.name
-    )
+    replayed = platform.supervisor.running[replay.name].wait(timeout=180 * patience)
+    assert replayed == 0, platform.supervisor.tail(replay.name)
 
     # The label watcher turned the feedback into labels and fired the event; the deployment trigger
     # started a retrain whose run records the event as its trigger.
