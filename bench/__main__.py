@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from bench import (
+    cli,
     curve,
     dashboard,
     gate_power,
@@ -29,6 +30,7 @@ SUITES = {
     "loop": loop,
     "replay": replay,
     "gate": gate_power,
+    "cli": cli,
 }
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -50,12 +51,18 @@ def demo_services(
             feedback_rate=feedback_rate,
             annotators=True,
             passes=replay_passes,
+            cursor=replay_cursor(settings, k.name),
         )
         for k in (all_kinds() if replay else [])
     ]
     return platform_services(
         settings, ports, base_env=base_env, ui=True, bootstrap=bootstrap, clients=clients
     )
+
+
+def replay_cursor(settings: Settings, kind: str) -> Path:
+    """Where the demo keeps a kind's replay position: a second `make demo` resumes from it."""
+    return settings.home.resolve() / "replay" / f"{kind}.cursor.json"
 
 
 def demo(
@@ -74,7 +81,9 @@ def demo(
     no_services: bool = typer.Option(False, "--no-services", help="Fetch the corpora, then exit."),
 ) -> None:
     """Fetch the corpora, train first champions where none exist, run the platform and the replay."""
+    from cli.startup import corpus_line, live_summary, quiet_libraries
     from closedloop import registry
+    from closedloop.orchestration import forget_server, record_server
     from closedloop.platform.processes import Ports
     from closedloop.platform.supervisor import ServiceFailed, Supervisor
     from closedloop.registry import tracking
@@ -83,13 +92,17 @@ def demo(
     started = time.monotonic()
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
+    logs = settings.home.resolve() / "logs"
+    quiet_libraries(logs / "demo.log")
+    console.print(f"closedloop demo in {settings.home.resolve()}", highlight=False)
     kinds = all_kinds()
     for kind in kinds:
         for name, summary in kind.fetch(settings).items():
-            console.print(f"{name}: {'cached' if summary['cached'] else 'fetched'} {summary['counts']}")
+            console.print(corpus_line(name, summary), highlight=False)
     if no_services:
         return
     client = tracking.configure(settings)
+    quiet_libraries(logs / "demo.log")  # MLflow sets its own terminal handler when first imported
     missing = [
         k.name
         for k in kinds
@@ -108,14 +121,16 @@ def demo(
         feedback_rate=feedback_rate,
         replay_passes=replay_passes,
     )
-    logs = settings.home / "logs"
     supervisor = Supervisor(logs=logs)
 
-    console.print(f"starting {len(services)} processes; each logs to {logs}/<name>.log")
+    console.print(f"starting {len(services)} processes; each logs to {logs}/<name>.log", highlight=False)
 
     def announce(service: Service) -> None:
+        if service.name == "prefect":  # CLI commands in this home now run their flows on this server
+            record_server(settings, api_url=ports.prefect_api_url, pid=supervisor.running["prefect"].pid)
         console.print(
-            f"[green]✓[/] {service.name:<13} {service.url or ('done' if service.finishes else 'up')}"
+            f"[green]✓[/] {service.name:<13} {service.url or ('done' if service.finishes else 'up')}",
+            highlight=False,
         )
 
     # SIGTERM (a service manager, `docker stop`) stops the platform as Ctrl-C does, also while it starts up:
@@ -123,10 +138,8 @@ def demo(
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         supervisor.start_all(services, timeout=900, on_ready=announce)
-        console.print(
-            f"[bold]closedloop is live[/] after {time.monotonic() - started:.0f} s: "
-            f"open {ports.api_url}/dashboard — Ctrl-C stops everything; `make demo` again resumes."
-        )
+        summary = live_summary(settings, ports, elapsed=time.monotonic() - started, logs=logs)
+        console.print(summary, highlight=False, markup=False)
         exited = supervisor.wait()
         if exited:
             console.print(f"[red]{exited} exited; stopping the rest[/] (see {logs / exited}.log)")
@@ -136,6 +149,7 @@ def demo(
     except KeyboardInterrupt:
         pass
     finally:
+        forget_server(settings)
         supervisor.stop_all()
         console.print("all services stopped")
 

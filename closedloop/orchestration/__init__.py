@@ -1,6 +1,13 @@
 """Prefect, in one place: the server schedules and triggers need (`server.py`) and the events that start a
-retrain — enough new labels, or drift — with their bookkeeping (`triggers.py`)."""
+retrain — enough new labels, or drift — with their bookkeeping (`triggers.py`), and the API a command
+runs its flows against (`endpoint.py`)."""
 
+from closedloop.orchestration.endpoint import (
+    forget_server,
+    prefect_api,
+    record_server,
+    recorded_server,
+)
 from closedloop.orchestration.server import (
     OrchestrationError,
     PrefectServer,
@@ -12,6 +19,10 @@ from closedloop.orchestration.server import (
 
 __all__ = [
     "OrchestrationError",
+    "forget_server",
+    "prefect_api",
+    "record_server",
+    "recorded_server",
     "PrefectServer",
     "deployments_served",
     "ensure_prefect_server",
