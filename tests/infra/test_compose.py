@@ -71,7 +71,7 @@ def test_profiles_hide_their_services_unless_asked_for():
         (lambda c: c["services"]["api"].update(healthchek={}), "healthchek"),  # a typo'd key
         (lambda c: c["services"]["api"].update(ports="8000"), "ports"),  # a string where a list belongs
         (lambda c: c["services"]["api"]["deploy"].update(replicas=[2]), "replicas"),
-        (lambda c: c["services"]["api"]["depends_on"].update(nosuch={}), "undefined service nosuch"),
+        (lambda c: c["services"]["api"]["depends_on"].update(nosuch={"condition": "service_started"}), "undefined service nosuch"),
         (lambda c: c["services"]["api"].update(volumes=["undeclared:/x"]), "undeclared volume"),
     ],
 )
