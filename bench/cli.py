@@ -61,7 +61,14 @@ def run(only: str | None = None) -> dict[str, Any]:
 
 def tables(results: dict[str, Any]) -> str:
     rows = [
-        [f["command"], f["median_s"], f["first_s"], f["max_s"], f"≤ {f['target_s']:g}", "yes" if f["met"] else "NO"]
+        [
+            f["command"],
+            f["median_s"],
+            f["first_s"],
+            f["max_s"],
+            f"≤ {f['target_s']:g}",
+            "yes" if f["met"] else "NO",
+        ]
         for f in results["cli"].values()
     ]
     headers = ["command", "median s", "first run s", "max s", "target", "met"]

@@ -46,7 +46,9 @@ def keys_line(settings: Settings) -> str:
     """Where the API's keys come from, and what it means when there are none."""
     client, admin = len(settings.api_keys or []), len(settings.admin_api_keys or [])
     if client or admin:
-        return f"{client} client and {admin} admin key(s) from CLOSEDLOOP_API_KEYS / CLOSEDLOOP_ADMIN_API_KEYS"
+        return (
+            f"{client} client and {admin} admin key(s) from CLOSEDLOOP_API_KEYS / CLOSEDLOOP_ADMIN_API_KEYS"
+        )
     return "none configured (CLOSEDLOOP_API_KEYS / CLOSEDLOOP_ADMIN_API_KEYS)"
 
 
@@ -69,4 +71,3 @@ def live_summary(settings: Settings, ports: Ports, *, elapsed: float, logs: Path
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]
     lines.append("Ctrl-C stops everything; `make demo` again resumes where this run stopped.")
     return "\n".join(lines)
-

@@ -156,7 +156,8 @@ def log_and_register(
                 pipeline.wrap(found, cand, data), example=found.input_example(), registered_name=None
             )
             if cand is winner:
-                version, run_id = register_pending(model_uri=info.model_uri, name=name), run.info.run_id
+                run_id = run.info.run_id
+                version = register_pending(model_uri=f"runs:/{run_id}/{info.artifact_path}", name=name)
     return version, run_id, winner
 
 
@@ -280,8 +281,13 @@ def retrain(model: str, reason: str = "manual", candidates: list[str] | None = N
         try:
             promoted, why, evidence = gate(model, version, run_id, winner, data, settings, store, actor)
         except Exception as error:
-            abandon(client, store, name=registry.registered_name(model), version=version,
-                    why=f"the gate failed: {type(error).__name__}: {error}")  # fmt: skip
+            abandon(
+                client,
+                store,
+                name=registry.registered_name(model),
+                version=version,
+                why=f"the gate failed: {type(error).__name__}: {error}",
+            )
             raise
         logger.info("gate on %s v%s: %s", registry.registered_name(model), version, why)
         serving = version

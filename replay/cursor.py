@@ -30,8 +30,12 @@ class ReplayCursor:
         a stream of another length (another corpus or split: its positions mean nothing here)."""
         try:
             found = json.loads(path.read_text())
-            cursor = cls(path, stream=int(found["stream"]), passes=int(found["passes"]),
-                         position=int(found["position"]))  # fmt: skip
+            cursor = cls(
+                path,
+                stream=int(found["stream"]),
+                passes=int(found["passes"]),
+                position=int(found["position"]),
+            )
         except FileNotFoundError:
             return cls(path, stream=stream)
         except (OSError, ValueError, KeyError, TypeError) as error:

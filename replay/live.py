@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from pathlib import Path
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx

@@ -19,13 +19,13 @@ from closedloop.orchestration.server import (
 
 __all__ = [
     "OrchestrationError",
-    "forget_server",
-    "prefect_api",
-    "record_server",
-    "recorded_server",
     "PrefectServer",
     "deployments_served",
     "ensure_prefect_server",
+    "forget_server",
     "healthy",
+    "prefect_api",
     "prefect_server_command",
+    "record_server",
+    "recorded_server",
 ]

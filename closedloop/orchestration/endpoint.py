@@ -91,8 +91,21 @@ def prefect_api(settings: Settings, *, timeout: float = 120.0) -> Iterator[str]:
 
 def temporary_server_command(port: int) -> list[str]:
     """Prefect's API alone (what its own temporary server runs) on 127.0.0.1:`port`."""
-    return [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--lifespan",
+        "on",
+    ]
 
 
 def start_temporary_server(settings: Settings, *, timeout: float = 120.0) -> PrefectServer:
@@ -101,14 +114,21 @@ def start_temporary_server(settings: Settings, *, timeout: float = 120.0) -> Pre
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(settings.prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_UI_ENABLED": "false"}  # fmt: skip
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(settings.prefect_home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
     logfile = (settings.prefect_home / "temporary-server.log").open("ab")
     with logfile:
         process = subprocess.Popen(
-            temporary_server_command(port), stdout=logfile, stderr=subprocess.STDOUT, env=env,
+            temporary_server_command(port),
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            env=env,
             preexec_fn=_die_with(os.getpid()) if sys.platform == "linux" else None,
-        )  # fmt: skip
+        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import socket
 import sys
-from pathlib import Path
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from closedloop.monitoring import workspace_dir
 from closedloop.orchestration import deployments_served, prefect_server_command

@@ -52,9 +52,7 @@ def owner_alive(owner: str) -> bool:
 
 def register_pending(*, model_uri: str, name: str) -> str:
     """Register `model_uri` as a new version of `name` tagged pending, owned by this process; its number."""
-    version = mlflow.register_model(
-        model_uri, name, tags={DECISION: PENDING, OWNER: process_owner()}
-    )  # fmt: skip
+    version = mlflow.register_model(model_uri, name, tags={DECISION: PENDING, OWNER: process_owner()})
     return str(version.version)
 
 
@@ -65,9 +63,7 @@ def abandon(client: MlflowClient, store: Store, *, name: str, version: str, why:
     client.set_model_version_tag(name, version, "gate.decided_at", clock.now().isoformat(timespec="seconds"))
     challenger = aliased_version(client, name=name, alias=CHALLENGER)
     if challenger is not None and str(challenger.version) == version:
-        move_alias(
-            client, store, name=name, alias=CHALLENGER, version=None, actor="closedloop", reason=why
-        )  # fmt: skip
+        move_alias(client, store, name=name, alias=CHALLENGER, version=None, actor="closedloop", reason=why)
     log.warning("%s v%s abandoned: %s", name, version, why)
 
 
@@ -79,9 +75,12 @@ def abandon_orphans(client: MlflowClient, store: Store, *, name: str) -> list[st
         if version.tags.get(DECISION) != PENDING or owner is None or owner_alive(owner):
             continue
         abandon(
-            client, store, name=name, version=version.version,
+            client,
+            store,
+            name=name,
+            version=version.version,
             why=f"the retrain that registered it ({owner}) stopped before the gate decided",
-        )  # fmt: skip
+        )
         marked.append(version.version)
     return marked
 

@@ -1,6 +1,6 @@
-"""`closedloop retrain` as a user runs it, in a subprocess, with the Prefect API it finds: SIGKILLed mid-way it
-leaves no Prefect server behind and no ungated version as a candidate; beside a running demo it runs its flow
-on the demo's Prefect server instead of a throwaway one."""
+"""`closedloop retrain` as a user runs it, in a subprocess, with the Prefect API it finds: SIGKILLed mid-way
+it leaves no Prefect server behind and no ungated version as a candidate; beside a running demo it runs its
+flow on the demo's Prefect server instead of a throwaway one."""
 
 from __future__ import annotations
 
@@ -50,8 +50,13 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def retrain(settings: Settings, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli", "retrain", "spam", "--json"], capture_output=True,
-                          text=True, env=cli_env(settings, **extra), timeout=400)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "retrain", "spam", "--json"],
+        capture_output=True,
+        text=True,
+        env=cli_env(settings, **extra),
+        timeout=400,
+    )
 
 
 def descendants(pid: int) -> set[int]:
@@ -95,8 +100,12 @@ def test_a_sigkilled_retrain_leaves_no_server_and_no_ungated_candidate(cli_home:
     add_labels(cli_home, 120, seed=3)  # enough for a window, so the second gate has real work to do
 
     # A slow gate (many bootstrap resamples) leaves time to kill the retrain between registration and verdict.
-    process = subprocess.Popen([sys.executable, "-m", "cli", "retrain", "spam"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=cli_env(cli_home, CLOSEDLOOP_GATE_N_BOOTSTRAP="20000"))  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "retrain", "spam"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=cli_env(cli_home, CLOSEDLOOP_GATE_N_BOOTSTRAP="20000"),
+    )
     below: set[int] = set()
     deadline = time.monotonic() + 300
     while registered_versions(cli_home) < 2:
@@ -129,7 +138,8 @@ def test_a_sigkilled_retrain_leaves_no_server_and_no_ungated_candidate(cli_home:
 
 @pytest.fixture
 def demo_prefect(tmp_path: Path, cli_home: Settings) -> Iterator[str]:
-    """A Prefect server standing in for the demo's (its own database), recorded in the home as the demo does."""
+    """A Prefect server standing in for the demo's (its own database), recorded in the home as the demo
+    does."""
     server = start_temporary_server(Settings(home=tmp_path / "demo"))
     assert server.process is not None
     record_server(cli_home, api_url=server.api_url, pid=server.process.pid)

@@ -28,7 +28,9 @@ class ComposeError(Exception):
 
 def read_env_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines of an env file (blank lines and `#` comments skipped)."""
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
+    pairs = (
+        line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#")
+    )
     return {key.strip(): value.strip() for key, value in pairs}
 
 

@@ -46,8 +46,11 @@ def test_gpu_profile_reserves_a_device():
 
 
 def test_env_example_holds_no_real_secret():
-    values = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
-                  if line and not line.startswith("#"))  # fmt: skip
+    values = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert all(
         "change-me" in v or "replace-with" in v for k, v in values.items() if "PASSWORD" in k or "KEY" in k
     )
@@ -71,7 +74,10 @@ def test_profiles_hide_their_services_unless_asked_for():
         (lambda c: c["services"]["api"].update(healthchek={}), "healthchek"),  # a typo'd key
         (lambda c: c["services"]["api"].update(ports="8000"), "ports"),  # a string where a list belongs
         (lambda c: c["services"]["api"]["deploy"].update(replicas=[2]), "replicas"),
-        (lambda c: c["services"]["api"]["depends_on"].update(nosuch={"condition": "service_started"}), "undefined service nosuch"),
+        (
+            lambda c: c["services"]["api"]["depends_on"].update(nosuch={"condition": "service_started"}),
+            "undefined service nosuch",
+        ),
         (lambda c: c["services"]["api"].update(volumes=["undeclared:/x"]), "undeclared volume"),
     ],
 )

@@ -23,8 +23,13 @@ def test_the_corpus_lines_read_as_sentences(tmp_path: Path):
     corpora.fetch(settings, SPAM_ASSASSIN, source=synthetic_spam_corpus(tmp_path / "c", n_ham=30, n_spam=12))
     corpora.fetch(settings, MOVIELENS, source=grouplens_zip(tmp_path / "ml.zip"))
     env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
-    done = subprocess.run([sys.executable, "-m", "cli", "demo", "--no-services"],
-                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "demo", "--no-services"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "{" not in done.stdout and "'" not in done.stdout, done.stdout  # was: "cached {'ham': 30, ...}"
     assert "cached — 30 ham, 12 spam" in done.stdout
@@ -52,8 +57,12 @@ def test_the_live_summary_names_every_url_the_keys_and_the_logs(tmp_path: Path):
     assert f"{tmp_path / 'logs'}/<process>.log" in text and "demo.log" in text
     assert "keys" in text and "CLOSEDLOOP_API_KEYS" in text
     assert text.startswith("closedloop is live after 42 s") and "{" not in text
-    keyed = live_summary(settings.model_copy(update={"api_keys": ["a"], "admin_api_keys": ["b", "c"]}), ports,
-                         elapsed=1, logs=tmp_path)  # fmt: skip
+    keyed = live_summary(
+        settings.model_copy(update={"api_keys": ["a"], "admin_api_keys": ["b", "c"]}),
+        ports,
+        elapsed=1,
+        logs=tmp_path,
+    )
     assert "1 client and 2 admin key(s)" in keyed
 
 
@@ -77,8 +86,9 @@ print("done")
 
 def test_mlflow_and_alembic_info_lines_go_to_the_log_file(tmp_path: Path):
     def probe(home: Path, mode: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", PROBE, str(home), mode],
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-c", PROBE, str(home), mode], capture_output=True, text=True, timeout=300
+        )
 
     loud = probe(tmp_path / "loud", "loud")
     assert loud.returncode == 0, loud.stderr
