@@ -94,11 +94,11 @@ def demo(
     settings.home.mkdir(parents=True, exist_ok=True)
     logs = settings.home.resolve() / "logs"
     quiet_libraries(logs / "demo.log")
-    console.print(f"closedloop demo in {settings.home.resolve()}", highlight=False)
+    console.print(f"closedloop demo in {settings.home.resolve()}", highlight=False, soft_wrap=True)
     kinds = all_kinds()
     for kind in kinds:
         for name, summary in kind.fetch(settings).items():
-            console.print(corpus_line(name, summary), highlight=False)
+            console.print(corpus_line(name, summary), highlight=False, soft_wrap=True)
     if no_services:
         return
     client = tracking.configure(settings)
@@ -123,7 +123,9 @@ def demo(
     )
     supervisor = Supervisor(logs=logs)
 
-    console.print(f"starting {len(services)} processes; each logs to {logs}/<name>.log", highlight=False)
+    console.print(
+        f"starting {len(services)} processes; each logs to {logs}/<name>.log", highlight=False, soft_wrap=True
+    )
 
     def announce(service: Service) -> None:
         if service.name == "prefect":  # CLI commands in this home now run their flows on this server
@@ -139,7 +141,7 @@ def demo(
     try:
         supervisor.start_all(services, timeout=900, on_ready=announce)
         summary = live_summary(settings, ports, elapsed=time.monotonic() - started, logs=logs)
-        console.print(summary, highlight=False, markup=False)
+        console.print(summary, highlight=False, markup=False, soft_wrap=True)
         exited = supervisor.wait()
         if exited:
             console.print(f"[red]{exited} exited; stopping the rest[/] (see {logs / exited}.log)")

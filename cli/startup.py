@@ -35,9 +35,12 @@ def quiet_libraries(log_file: Path) -> None:
 
 
 def corpus_line(name: str, summary: Mapping[str, Any]) -> str:
-    """`spamassassin: cached — 4,150 ham, 1,896 spam` rather than a dict."""
+    """`spam: cached — 6,046 messages, 1,896 spam, ...` rather than a dict."""
     counts = summary.get("counts") or {}
-    told = ", ".join(f"{n:,} {what}" if isinstance(n, int) else f"{what} {n}" for what, n in counts.items())
+    told = ", ".join(
+        f"{n:,} {what.replace('_', ' ')}" if isinstance(n, int) else f"{what.replace('_', ' ')} {n}"
+        for what, n in counts.items()
+    )
     state = "cached" if summary.get("cached") else "fetched"
     return f"{name}: {state}" + (f" — {told}" if told else "")
 

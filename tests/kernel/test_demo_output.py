@@ -32,7 +32,8 @@ def test_the_corpus_lines_read_as_sentences(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     assert "{" not in done.stdout and "'" not in done.stdout, done.stdout  # was: "cached {'ham': 30, ...}"
-    assert "cached — 30 ham, 12 spam" in done.stdout
+    assert "spam: cached — 42 messages, 12 spam, 42 unique messages" in done.stdout
+    assert "movielens: cached — 36 ratings, 6 users, 8 items" in done.stdout
 
 
 def test_a_count_line_formats_thousands():
