@@ -7,6 +7,7 @@ list KIND` imports MLflow and reads an empty registry in a fresh home (target â‰
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,25 +24,31 @@ REPEATS = 5
 TARGETS = {"help": 1.0, "models_list": 3.0}
 
 
-def _time(args: list[str], home: Path) -> float:
+def _time(args: list[str], home: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run; the CPU time tells what a busy machine's wall time hides."""
     env = child_environment(settings={"home": str(home)})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env, check=False
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"closedloop {' '.join(args)} failed:\n{done.stderr}")
-    return seconds
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
 
 
 def _measure(args: list[str], home: Path) -> dict[str, Any]:
     runs = [_time(args, home) for _ in range(REPEATS)]
+    walls = [wall for wall, _ in runs]
     return {
         "command": "closedloop " + " ".join(args),
-        "first_s": round(runs[0], 3),
-        "median_s": round(statistics.median(runs), 3),
-        "max_s": round(max(runs), 3),
+        "first_s": round(walls[0], 3),
+        "median_s": round(statistics.median(walls), 3),
+        "max_s": round(max(walls), 3),
+        "median_cpu_s": round(statistics.median(cpu for _, cpu in runs), 3),
     }
 
 
@@ -64,14 +71,13 @@ def tables(results: dict[str, Any]) -> str:
         [
             f["command"],
             f["median_s"],
+            f["median_cpu_s"],
             f["first_s"],
-            f["max_s"],
-            f"â‰¤ {f['target_s']:g}",
+            f["target_s"],
             "yes" if f["met"] else "NO",
         ]
         for f in results["cli"].values()
     ]
-    headers = ["command", "median s", "first run s", "max s", "target", "met"]
-    return f"Start-up time of the command line ({REPEATS} runs each, fresh home).\n\n" + markdown_table(
-        headers, rows
-    )
+    headers = ["command", "median s", "median CPU s", "first run s", "target s", "met (median s)"]
+    intro = f"Start-up time of the command line ({REPEATS} runs each, in a fresh home)."
+    return f"{intro}\n\n{markdown_table(headers, rows)}"
