@@ -64,9 +64,14 @@ def recorded_server(settings: Settings) -> str | None:
 
 
 @contextlib.contextmanager
-def prefect_api(settings: Settings, *, timeout: float = 120.0) -> Iterator[str]:
-    """Run the body against a Prefect API (see the module's docstring); yields the API's URL."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def prefect_api(settings: Settings) -> Iterator[str]:
+    """Run the body against a Prefect API (see the module's docstring); yields the API's URL. A temporary
+    server gets as long to start as Prefect's own would (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
 
     configured = PREFECT_API_URL.value()
     if configured:
@@ -78,6 +83,7 @@ def prefect_api(settings: Settings, *, timeout: float = 120.0) -> Iterator[str]:
         with temporary_settings(updates={PREFECT_API_URL: recorded}):
             yield recorded
         return
+    timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     server = start_temporary_server(settings, timeout=timeout)
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
@@ -114,11 +120,14 @@ def start_temporary_server(settings: Settings, *, timeout: float = 120.0) -> Pre
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
+    # As Prefect's own temporary server: the API alone, without the UI and the background services.
     env = {
         **os.environ,
         "PREFECT_HOME": str(settings.prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
     }
     logfile = (settings.prefect_home / "temporary-server.log").open("ab")
     with logfile:

@@ -45,6 +45,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
         "CLOSEDLOOP_HOME": str(settings.home),
         "CLOSEDLOOP_CANDIDATES": '{"spam": ["baseline"]}',
         "CLOSEDLOOP_GATE_N_BOOTSTRAP": "500",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",  # a busy 2-core machine
         **extra,
     }
 
@@ -55,7 +56,7 @@ def retrain(settings: Settings, **extra: str) -> subprocess.CompletedProcess[str
         capture_output=True,
         text=True,
         env=cli_env(settings, **extra),
-        timeout=400,
+        timeout=900,
     )
 
 
@@ -107,10 +108,10 @@ def test_a_sigkilled_retrain_leaves_no_server_and_no_ungated_candidate(cli_home:
         env=cli_env(cli_home, CLOSEDLOOP_GATE_N_BOOTSTRAP="20000"),
     )
     below: set[int] = set()
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900
     while registered_versions(cli_home) < 2:
         assert process.poll() is None, "the retrain ended before its version was registered"
-        assert time.monotonic() < deadline, "no version registered within 300 s"
+        assert time.monotonic() < deadline, "no version registered within 900 s"
         below |= descendants(process.pid)
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
@@ -140,7 +141,7 @@ def test_a_sigkilled_retrain_leaves_no_server_and_no_ungated_candidate(cli_home:
 def demo_prefect(tmp_path: Path, cli_home: Settings) -> Iterator[str]:
     """A Prefect server standing in for the demo's (its own database), recorded in the home as the demo
     does."""
-    server = start_temporary_server(Settings(home=tmp_path / "demo"))
+    server = start_temporary_server(Settings(home=tmp_path / "demo"), timeout=600)
     assert server.process is not None
     record_server(cli_home, api_url=server.api_url, pid=server.process.pid)
     try:
