@@ -24,7 +24,7 @@ from closedloop import registry
 from closedloop.kinds import kind
 from closedloop.registry import tracking
 from closedloop.registry.decisions import decision_tags
-from closedloop.registry.packaging import load_wrapper, log_wrapper
+from closedloop.registry.packaging import ARTIFACT, load_wrapper, log_wrapper
 from closedloop.registry.pending import abandon, abandon_orphans, register_pending
 from closedloop.retraining import pipeline
 from closedloop.retraining.candidate import Candidate
@@ -152,12 +152,12 @@ def log_and_register(
                 "evaluation.json",
             )
             found = kind(model)
-            info = log_wrapper(
+            log_wrapper(
                 pipeline.wrap(found, cand, data), example=found.input_example(), registered_name=None
             )
             if cand is winner:
                 run_id = run.info.run_id
-                version = register_pending(model_uri=f"runs:/{run_id}/{info.artifact_path}", name=name)
+                version = register_pending(model_uri=f"runs:/{run_id}/{ARTIFACT}", name=name)
     return version, run_id, winner
 
 

@@ -87,10 +87,12 @@ def prefect_api(settings: Settings) -> Iterator[str]:
     server = start_temporary_server(settings, timeout=timeout)
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield server.api_url
-            from prefect.logging.handlers import APILogHandler
+            try:
+                yield server.api_url
+            finally:
+                from prefect.logging.handlers import APILogHandler
 
-            APILogHandler().flush()  # the run's last logs go out before their server does
+                APILogHandler().flush()  # the run's last logs go out before their server does
     finally:
         server.stop()
 
