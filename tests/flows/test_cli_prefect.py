@@ -26,7 +26,8 @@ from closedloop.settings import Settings
 from tests.factories import synthetic_spam_corpus
 from tests.flows.test_retrain import add_labels
 
-pytestmark = pytest.mark.slow
+# Three CLI retrains, each starting its own Prefect server: minutes on a busy 2-core machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture
