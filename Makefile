@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint chromium docker-compose
+.PHONY: install demo test bench lint chromium
 
 install: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 demo: install
 	$(VENV)/bin/closedloop demo $(DEMO_ARGS)
 
-test: install chromium docker-compose
+test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The dashboard's browser test drives Debian's Chromium through Playwright (never `playwright install`).
@@ -33,7 +33,3 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check closedloop models flows services cli replay bench
 	$(VENV)/bin/mypy
-
-# docker-compose.yml is validated with Debian's docker-compose (`config` only: no Docker engine runs here).
-docker-compose:
-	@command -v docker-compose >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from bench import (
+    cli,
     curve,
     dashboard,
     ddp,
@@ -33,6 +34,7 @@ SUITES = {
     "replay": replay,
     "gate": gate_power,
     "ddp": ddp,
+    "cli": cli,
 }
 ROOT = Path(__file__).resolve().parents[1]
 

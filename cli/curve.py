@@ -84,17 +84,20 @@ def learning_curve(
     as_json: Annotated[bool, typer.Option("--json", help="Print the curve's JSON.")] = False,
 ) -> None:
     """Train on log-spaced shares of the data, fit score(n), and say what more labels would buy."""
+    from closedloop.orchestration import prefect_api
+    from closedloop.settings import get_settings
     from flows.learning_curve import run_learning_curve
 
-    curve = run_learning_curve(
-        processes=processes,
-        workers=workers,
-        model=model,
-        n_sizes=sizes,
-        min_seeds=seeds,
-        scale_seeds=scale_seeds,
-        estimator=estimator,
-    )
+    with prefect_api(get_settings()):
+        curve = run_learning_curve(
+            processes=processes,
+            workers=workers,
+            model=model,
+            n_sizes=sizes,
+            min_seeds=seeds,
+            scale_seeds=scale_seeds,
+            estimator=estimator,
+        )
     if as_json:
         emit_json(curve)
     else:

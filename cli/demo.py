@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -55,12 +56,18 @@ def demo_services(
             feedback_rate=feedback_rate,
             annotators=True,
             passes=replay_passes,
+            cursor=replay_cursor(settings, k.name),
         )
         for k in (all_kinds() if replay else [])
     ] + [reports]
     return platform_services(
         settings, ports, base_env=base_env, ui=True, bootstrap=bootstrap, clients=clients
     )
+
+
+def replay_cursor(settings: Settings, kind: str) -> Path:
+    """Where the demo keeps a kind's replay position: a second `make demo` resumes from it."""
+    return settings.home.resolve() / "replay" / f"{kind}.cursor.json"
 
 
 def demo(
@@ -87,7 +94,9 @@ def demo(
     ),
 ) -> None:
     """Fetch the corpora, train first champions where none exist, run the platform and the replay."""
+    from cli.startup import corpus_line, live_summary, quiet_libraries
     from closedloop import registry
+    from closedloop.orchestration import forget_server, record_server
     from closedloop.platform.processes import Ports
     from closedloop.platform.supervisor import ServiceFailed, Supervisor
     from closedloop.registry import tracking
@@ -101,10 +110,13 @@ def demo(
         settings = settings.model_copy(update=chosen)
         environ.update({f"CLOSEDLOOP_{name.upper()}": value for name, value in chosen.items()})
     settings.home.mkdir(parents=True, exist_ok=True)
+    logs = settings.home.resolve() / "logs"
+    quiet_libraries(logs / "demo.log")
+    console.print(f"closedloop demo in {settings.home.resolve()}", highlight=False, soft_wrap=True)
     kinds = all_kinds()
     for kind in kinds:
         for name, summary in kind.fetch(settings).items():
-            console.print(f"{name}: {'cached' if summary['cached'] else 'fetched'} {summary['counts']}")
+            console.print(corpus_line(name, summary), highlight=False, soft_wrap=True)
     if no_services:
         return
     from closedloop.serving.keys import ensure_keys, key_file
@@ -115,6 +127,7 @@ def demo(
         f"it), admin {admin_key.id} — send one as the X-API-Key header"
     )
     client = tracking.configure(settings)
+    quiet_libraries(logs / "demo.log")  # MLflow sets its own terminal handler when first imported
     missing = [
         k.name
         for k in kinds
@@ -133,14 +146,18 @@ def demo(
         feedback_rate=feedback_rate,
         replay_passes=replay_passes,
     )
-    logs = settings.home / "logs"
     supervisor = Supervisor(logs=logs)
 
-    console.print(f"starting {len(services)} processes; each logs to {logs}/<name>.log")
+    console.print(
+        f"starting {len(services)} processes; each logs to {logs}/<name>.log", highlight=False, soft_wrap=True
+    )
 
     def announce(service: Service) -> None:
+        if service.name == "prefect":  # CLI commands in this home now run their flows on this server
+            record_server(settings, api_url=ports.prefect_api_url, pid=supervisor.running["prefect"].pid)
         console.print(
-            f"[green]✓[/] {service.name:<13} {service.url or ('done' if service.finishes else 'up')}"
+            f"[green]✓[/] {service.name:<13} {service.url or ('done' if service.finishes else 'up')}",
+            highlight=False,
         )
 
     # SIGTERM (a service manager, `docker stop`) stops the platform as Ctrl-C does, also while it starts up:
@@ -148,10 +165,8 @@ def demo(
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         supervisor.start_all(services, timeout=900, on_ready=announce)
-        console.print(
-            f"[bold]closedloop is live[/] after {time.monotonic() - started:.0f} s: "
-            f"open {ports.api_url}/dashboard — Ctrl-C stops everything; `make demo` again resumes."
-        )
+        summary = live_summary(settings, ports, elapsed=time.monotonic() - started, logs=logs)
+        console.print(summary, highlight=False, markup=False, soft_wrap=True)
         exited = supervisor.wait()
         if exited:
             console.print(f"[red]{exited} exited; stopping the rest[/] (see {logs / exited}.log)")
@@ -161,6 +176,7 @@ def demo(
     except KeyboardInterrupt:
         pass
     finally:
+        forget_server(settings)
         supervisor.stop_all()
         console.print("all services stopped")
 

@@ -19,6 +19,7 @@ def monitor(
 
     from closedloop.monitoring import MonitoringError
     from closedloop.monitoring.window import current_window
+    from closedloop.orchestration import prefect_api
     from closedloop.settings import get_settings
     from closedloop.store import open_store
     from flows.monitor import monitor as monitor_flow
@@ -32,7 +33,8 @@ def monitor(
         fail(str(exc), code=1)
     finally:
         store.close()
-    result = monitor_flow(model=model)
+    with prefect_api(settings):
+        result = monitor_flow(model=model)
     if result.skipped is not None:
         fail(result.skipped, code=1)
     if as_json:

@@ -16,10 +16,13 @@ def retrain(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Snapshot → validate → train candidates → register → gate → promote or not."""
+    from closedloop.orchestration import prefect_api
     from closedloop.settings import get_settings
     from flows.retrain import configured_retrain
 
-    result = configured_retrain(get_settings())(model=model, reason=reason)
+    settings = get_settings()
+    with prefect_api(settings):
+        result = configured_retrain(settings)(model=model, reason=reason)
     if as_json:
         emit_json(result.__dict__)
         return

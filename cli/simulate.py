@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -52,6 +53,13 @@ def simulate(
             min=0, help="Times through the stream (0: until stopped); each pass's end is reported on stderr."
         ),
     ] = 1,
+    cursor: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep the replay's position in this file and resume from it (the demo keeps one per kind "
+            "under HOME/replay/); delete it to start over."
+        ),
+    ] = None,
     fast: Annotated[
         bool, typer.Option("--fast", help="Headless benchmark: frozen champion vs the loop, no API needed.")
     ] = False,
@@ -79,6 +87,7 @@ def simulate(
                 ready_timeout=ready_timeout,
                 annotators=annotators,
                 passes=passes,
+                cursor=cursor,
             )
     except NothingToReplay as error:
         raise UsageProblem(str(error)) from None

@@ -25,7 +25,8 @@ from closedloop import registry
 from closedloop.kinds import kind
 from closedloop.registry import tracking
 from closedloop.registry.decisions import decision_tags
-from closedloop.registry.packaging import load_wrapper, log_wrapper
+from closedloop.registry.packaging import ARTIFACT, load_wrapper, log_wrapper
+from closedloop.registry.pending import abandon, abandon_orphans, register_pending
 from closedloop.retraining import pipeline
 from closedloop.retraining.candidate import Candidate
 from closedloop.retraining.pipeline import Watermarks
@@ -89,7 +90,8 @@ def log_and_register(
     reason: str,
 ) -> tuple[str, str, Candidate]:
     """One MLflow run per candidate (params, per-epoch metrics, report, lineage, model); the candidate with
-    the best validation score is registered. Returns (version, run_id, winner)."""
+    the best validation score is registered, tagged pending (the gate replaces that with its verdict).
+    Returns (version, run_id, winner)."""
     tracking.configure(settings)
     name = registry.registered_name(model)
     winner = max(candidates, key=lambda c: c.selection_score)
@@ -118,13 +120,13 @@ def log_and_register(
                 },
                 "evaluation.json",
             )
-            register_as = name if cand is winner else None
             found = kind(model)
-            info = log_wrapper(
-                pipeline.wrap(found, cand, data), example=found.input_example(), registered_name=register_as
+            log_wrapper(
+                pipeline.wrap(found, cand, data), example=found.input_example(), registered_name=None
             )
             if cand is winner:
-                version, run_id = str(info.registered_model_version), run.info.run_id
+                run_id = run.info.run_id
+                version = register_pending(model_uri=f"runs:/{run_id}/{ARTIFACT}", name=name)
     return version, run_id, winner
 
 
@@ -165,18 +167,10 @@ def gate(
     store: Store,
     actor: str,
 ) -> tuple[bool, str, dict[str, Any]]:
-    """Mark the new version challenger, compare it with the champion, record the decision everywhere."""
+    """Compare the new version with the champion, record the decision everywhere, then mark the version
+    challenger: the alias never points at a version without a verdict."""
     client = tracking.configure(settings)
     name = registry.registered_name(model)
-    registry.move_alias(
-        client,
-        store,
-        name=name,
-        alias=registry.CHALLENGER,
-        version=version,
-        actor=actor,
-        reason="new candidate awaiting the gate",
-    )
     current = registry.aliased_version(client, name=name, alias=registry.CHAMPION)
     champion = load_wrapper(f"models:/{name}@{registry.CHAMPION}") if current is not None else None
     decision = pipeline.judge(kind(model), winner, champion, data, settings)
@@ -190,6 +184,15 @@ def gate(
         client.set_model_version_tag(name, version, key, value)
         client.set_tag(run_id, key, value)
     client.log_text(run_id, json.dumps(evidence, indent=2, default=str), "gate/evidence.json")
+    registry.move_alias(
+        client,
+        store,
+        name=name,
+        alias=registry.CHALLENGER,
+        version=version,
+        actor=actor,
+        reason=f"gated: {decision.reason}"[:500],
+    )
     return decision.promote, decision.reason, evidence
 
 
@@ -242,6 +245,9 @@ def retrain(model: str, reason: str = "manual", candidates: list[str] | None = N
     flow_run = getattr(get_run_context(), "flow_run", None)
     actor = f"prefect:flow-run/{flow_run.id}" if flow_run is not None else "cli"
     names = candidates or pipeline.candidate_names(kind(model), settings)
+    client = tracking.configure(settings)
+    for left in abandon_orphans(client, store, name=registry.registered_name(model)):
+        logger.warning("v%s was left pending by a retrain that died; marked abandoned", left)
     try:
         data: Any = snapshot(model, settings, store, champion_watermarks(settings, model))
         logger.info(
@@ -269,7 +275,17 @@ def retrain(model: str, reason: str = "manual", candidates: list[str] | None = N
                 cand.seconds,
             )
         version, run_id, winner = log_and_register(model, trained, data, settings, reason)
-        promoted, why, evidence = gate(model, version, run_id, winner, data, settings, store, actor)
+        try:
+            promoted, why, evidence = gate(model, version, run_id, winner, data, settings, store, actor)
+        except Exception as error:
+            abandon(
+                client,
+                store,
+                name=registry.registered_name(model),
+                version=version,
+                why=f"the gate failed: {type(error).__name__}: {error}",
+            )
+            raise
         if failed:
             evidence = {**evidence, "failed_candidates": {f.name: f.error for f in failed}}
         logger.info("gate on %s v%s: %s", registry.registered_name(model), version, why)

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ import httpx
 from closedloop.kinds.simulation import Step
 from closedloop.settings import Settings
 from replay.contract import KindReplay, kind_replay
+from replay.cursor import ReplayCursor
 from replay.desk import AnnotationDesk
 from replay.users import SimulatedUsers
 
@@ -44,6 +46,7 @@ class ReplayOptions:
     api_key: str | None = None
     ready_timeout: float = 120.0
     passes: int = 1  # times through the stream; 0: until stopped (the demo keeps serving after the end)
+    cursor: Path | None = None  # where the position is kept: a later replay resumes from it (see cursor.py)
 
     def __post_init__(self) -> None:
         if self.limit is not None and self.limit < 1:
@@ -113,7 +116,16 @@ def replay(
     # The stream first: "nothing to replay" is a configuration error worth saying before waiting on the API.
     items = plan.stream()
     tally.stream = len(items)
-    steps = _steps(plan, items, api, users, tally)
+    cursor = ReplayCursor.load(options.cursor, stream=len(items)) if options.cursor else None
+    start = 0
+    if cursor is not None:
+        tally.passes, start = cursor.passes, cursor.position
+        if options.passes and tally.passes >= options.passes:
+            log.info("replay of %s: all %d passes done (cursor %s)", found.name, tally.passes, cursor.path)
+            return tally
+        if start or tally.passes:
+            log.info("replay of %s resumes at item %d of pass %d", found.name, start + 1, tally.passes + 1)
+    steps = _steps(plan, items[start:], api, users, tally)
     api.wait_ready(found.name)
     started = time.monotonic()
     total = tally.stream if options.limit is None else min(options.limit, tally.stream)
@@ -121,17 +133,23 @@ def replay(
         on_total(total if options.passes == 1 else 0)
     done = 0
     while True:
+        exhausted = True
         for _ in steps:
             done += 1
+            if cursor is not None:
+                cursor.advance()
             if progress is not None:
                 progress(done)
             if desk is not None:
                 tally.annotator_labels += desk.maybe_work()
             if options.limit is not None and done >= options.limit:
+                exhausted = False
                 break
             if options.rate > 0:
                 time.sleep(max(0.0, started + done / options.rate - time.monotonic()))
         tally.passes += 1
+        if cursor is not None and exhausted:
+            cursor.finish_pass()
         if on_pass is not None:
             on_pass(tally)
         finished = options.passes and tally.passes >= options.passes

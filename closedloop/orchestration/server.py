@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -41,6 +42,13 @@ def healthy(api_url: str) -> bool:
         return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def free_port() -> int:
+    """A port the OS has just handed out on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def prefect_server_command(port: int) -> list[str]:

@@ -16,6 +16,7 @@ import socket
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from closedloop.kinds import kinds
 from closedloop.monitoring import workspace_dir
@@ -194,9 +195,11 @@ def replay_service(
     feedback_rate: float = 0.3,
     annotators: bool = False,
     passes: int = 1,
+    cursor: Path | None = None,
 ) -> Service:
     """`closedloop simulate <model>` against this platform's API: the later part of the corpus as traffic;
-    with `annotators`, simulated annotators also answer the labeling queue from the corpus's own labels."""
+    with `annotators`, simulated annotators also answer the labeling queue from the corpus's own labels;
+    with a `cursor` file, the replay resumes where the last one stopped."""
     command = [*CLI, "simulate", model, "--api", ports.api_url, "--rate", str(rate),
                "--feedback-rate", str(feedback_rate)]  # fmt: skip
     if limit is not None:
@@ -205,4 +208,6 @@ def replay_service(
         command.append("--annotators")
     if passes != 1:
         command += ["--passes", str(passes)]
+    if cursor is not None:
+        command += ["--cursor", str(cursor)]
     return Service(f"replay-{model}", command, oneshot=True)

@@ -23,7 +23,7 @@ from closedloop.registry import list_versions
 
 __all__ = ["GateRecord", "decision_tags", "gate_records"]
 
-Verdict = Literal["promote", "refuse", "pending"]
+Verdict = Literal["promote", "refuse", "pending", "abandoned"]
 _CI = re.compile(r"\[\s*([^,\]]+)\s*,\s*([^\]]+)\]")
 
 
@@ -69,7 +69,8 @@ def decision_tags(
 
 @dataclass(frozen=True)
 class GateRecord:
-    """One registered version and what the gate said about it (`pending`: no verdict recorded yet)."""
+    """One registered version and what the gate said about it (`pending`: no verdict recorded yet;
+    `abandoned`: the retrain that registered it stopped before the gate, see pending.py)."""
 
     version: str
     verdict: Verdict
@@ -107,7 +108,7 @@ def _record(version: Any) -> GateRecord:
     n = metrics.get("n")
     return GateRecord(
         version=version.version,
-        verdict=verdict if verdict in ("promote", "refuse") else "pending",  # type: ignore[arg-type]
+        verdict=verdict if verdict in ("promote", "refuse", "abandoned") else "pending",  # type: ignore[arg-type]
         registered_at=datetime.fromtimestamp(version.created_at_ms / 1000, tz=UTC),
         decided_at=_when(tags.get("gate.decided_at")),
         aliases=list(version.aliases),

@@ -10,6 +10,8 @@ import pandas as pd
 from mlflow.models import infer_signature
 from mlflow.pyfunc import PythonModel
 
+ARTIFACT = "model"  # the logged model's name under its run: runs:/<run_id>/model
+
 
 def log_wrapper(
     wrapper: PythonModel, *, example: pd.DataFrame, registered_name: str | None
@@ -23,7 +25,7 @@ def _log(
     wrapper: PythonModel, example: pd.DataFrame, registered_name: str | None
 ) -> mlflow.models.model.ModelInfo:
     return mlflow.pyfunc.log_model(
-        name="model",
+        name=ARTIFACT,
         python_model=wrapper,
         signature=infer_signature(example, wrapper.predict(None, example)),
         input_example=example,

@@ -133,6 +133,9 @@ def test_the_demo_runs_the_whole_platform_and_the_replay(tmp_path: Path):
         replay[replay.index("--feedback-rate") + 1] == "0.3" and replay[replay.index("--rate") + 1] == "5.0"
     )
     assert "--annotators" in replay, "the stand-in for annotators answers the labeling queue"
+    # Each kind's replay keeps its position in the home: a second `make demo` resumes it.
+    cursor = settings.home.resolve() / "replay" / "spam.cursor.json"
+    assert replay[replay.index("--cursor") + 1] == str(cursor)
     for service in services:
         assert service.env["CLOSEDLOOP_HOME"] == str(settings.home.resolve())
         assert service.env["CLOSEDLOOP_BASE_FRACTION"] == "0.5"  # the first champions see the earlier half

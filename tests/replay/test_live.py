@@ -289,3 +289,55 @@ def test_a_message_the_api_refuses_is_counted_and_skipped(replay_home: Path):
         tally = replay("spam", client=client, settings=settings, options=ReplayOptions(rate=0, seed=1))
     assert tally.requests == len(messages) and tally.rejected_requests == too_long
     assert sum(tally.versions.values()) == len(messages) - too_long
+
+
+def _sent(replay_home: Path, api: str, *, limit: int, cursor: Path | None) -> list[bytes]:
+    """The prediction requests one spam replay of `limit` items sends, in order."""
+    bodies: list[bytes] = []
+
+    def record(request: httpx.Request) -> None:
+        if request.method == "POST" and "predict" in request.url.path:
+            bodies.append(request.content)
+
+    settings = Settings(home=replay_home, base_fraction=0.4)
+    with httpx.Client(base_url=api, timeout=30, event_hooks={"request": [record]}) as client:
+        replay("spam", client=client, settings=settings,
+               options=ReplayOptions(limit=limit, rate=0, feedback_rate=0.0, cursor=cursor))  # fmt: skip
+    return bodies
+
+
+def test_a_second_replay_resumes_where_the_first_stopped(replay_home: Path, api: str, tmp_path: Path):
+    """The demo keeps a cursor per kind: a second `make demo` goes on from the next message, not message 1."""
+    cursor = tmp_path / "replay" / "spam.cursor.json"
+    first = _sent(replay_home, api, limit=6, cursor=cursor)
+    assert json.loads(cursor.read_text()) == {
+        "stream": len(later_messages(Settings(home=replay_home, base_fraction=0.4))),
+        "passes": 0,
+        "position": 6,
+    }
+    second = _sent(replay_home, api, limit=6, cursor=cursor)
+    from_the_start = _sent(replay_home, api, limit=12, cursor=None)
+    assert first + second == from_the_start and first != second
+    assert json.loads(cursor.read_text())["position"] == 12
+
+
+def test_the_cursor_moves_to_the_next_pass_at_the_streams_end(replay_home: Path, api: str, tmp_path: Path):
+    stream = len(later_messages(Settings(home=replay_home, base_fraction=0.4)))
+    cursor = tmp_path / "spam.cursor.json"
+    cursor.write_text(json.dumps({"stream": stream, "passes": 0, "position": stream - 2}))
+    assert len(_sent(replay_home, api, limit=5, cursor=cursor)) == 2  # the rest of pass 1, then it stops
+    assert json.loads(cursor.read_text()) == {"stream": stream, "passes": 1, "position": 0}
+    # One pass was asked for and is done: a replay resumed from here sends nothing.
+    assert _sent(replay_home, api, limit=5, cursor=cursor) == []
+    # A cursor kept for another stream (the corpus changed) is not trusted: the replay starts over.
+    cursor.write_text(json.dumps({"stream": stream + 7, "passes": 0, "position": 3}))
+    assert _sent(replay_home, api, limit=3, cursor=cursor) == _sent(replay_home, api, limit=3, cursor=None)
+
+
+def test_simulate_takes_the_cursor_the_demo_passes(replay_home: Path, api: str, tmp_path: Path):
+    cursor = tmp_path / "cli.cursor.json"
+    for _ in range(2):
+        done = run_cli("spam", "--api", api, "--limit", "3", "--rate", "0", "--feedback-rate", "0",
+                       "--cursor", str(cursor), "--json", home=replay_home)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert json.loads(cursor.read_text())["position"] == 6
