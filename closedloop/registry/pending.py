@@ -45,8 +45,8 @@ def owner_alive(owner: str) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        pass  # it exists, under another user
+    except PermissionError:  # it exists, under another user: its start time still tells whether it is ours
+        return _started(pid) == started
     return _started(pid) == started
 
 
