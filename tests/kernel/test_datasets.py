@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from closedloop import corpora
+from closedloop.kinds.recsys.checks import validate_recsys
+from closedloop.kinds.spam.checks import validate_spam
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
 from closedloop.kinds.spam.snapshot import build_spam_snapshot
-from closedloop.retraining.checks import DataValidationError, validate_recsys, validate_spam
+from closedloop.retraining.checks import DataValidationError
 from closedloop.settings import Settings
 from closedloop.store import open_store, upsert_consensus_label
 from models.redaction import redact_pii

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from closedloop import corpora
-from closedloop.retraining.checks import validate_recsys
+from closedloop.kinds.recsys.checks import validate_recsys
 from closedloop.retraining.lineage import snapshot_lineage
 from closedloop.retraining.windows import newest_event, window_size
 from closedloop.settings import Settings

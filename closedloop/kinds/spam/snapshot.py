@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from closedloop import corpora
-from closedloop.retraining.checks import text_key, validate_spam
+from closedloop.kinds.spam.checks import validate_spam
+from closedloop.retraining.checks import text_key
 from closedloop.retraining.lineage import snapshot_lineage
 from closedloop.retraining.windows import newest_event, window_size
 from closedloop.settings import Settings
