@@ -64,7 +64,9 @@ class Settings(BaseSettings):
     # The promotion gate.
     gate_alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
     gate_min_improvement: float = Field(default=0.005, ge=0.0, description="Smallest gain worth a promotion.")
-    gate_fpr_tolerance: float = Field(default=0.005, ge=0.0, description="Largest allowed rise of spam FPR.")
+    gate_fpr_tolerance: float = Field(
+        default=0.005, ge=0.0, description="Largest allowed rise of a classifier's FPR."
+    )
     gate_n_bootstrap: int = Field(default=2000, ge=100)
     gate_window_fraction: float = Field(
         default=0.5,
@@ -132,10 +134,10 @@ class Settings(BaseSettings):
         "at least 1 in all).",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body (413 above).")
-    max_text_chars: int = Field(default=100_000, ge=1, description="Longest spam text or body field.")
+    max_text_chars: int = Field(default=100_000, ge=1, description="Longest text field of a request.")
     max_subject_chars: int = Field(default=1_000, ge=1, description="Longest spam subject field.")
     shadow_share: float = Field(
-        default=0.1, ge=0.0, le=1.0, description="Share of spam requests also scored by the challenger."
+        default=0.1, ge=0.0, le=1.0, description="Share of requests also scored by the challenger."
     )
     reload_seconds: float = Field(default=10.0, gt=0.0, description="How often served aliases are checked.")
     registry_timeout_seconds: int = Field(
