@@ -63,8 +63,8 @@ class ModelsOut(BaseModel):
     models: list[ServedModelOut]
     shadow_share: float
     worker_pid: int = Field(
-        description="The process id of the API worker that answered: with `closedloop serve --workers N` "
-        "each worker loads and reloads its models on its own, so this tells which one these versions are from."
+        description="The process id of the API worker that answered. Under `closedloop serve --workers N` "
+        "each worker loads and reloads its models on its own; this says which one these versions are from."
     )
 
 
