@@ -62,6 +62,10 @@ class ServedModelOut(BaseModel):
 class ModelsOut(BaseModel):
     models: list[ServedModelOut]
     shadow_share: float
+    worker_pid: int = Field(
+        description="The process id of the API worker that answered. Under `closedloop serve --workers N` "
+        "each worker loads and reloads its models on its own; this says which one these versions are from."
+    )
 
 
 # Interactions: a separate log from feedback; an interaction need not follow a prediction.

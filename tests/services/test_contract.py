@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi.testclient import TestClient
 
 from closedloop.settings import Settings
@@ -137,6 +139,9 @@ def test_operations_routes(client: TestClient):
         ("spam", "champion", "1"),
         ("recsys", "champion", "1"),
     }
+    assert served["worker_pid"] == os.getpid()  # the in-process test app: this process answered
+    documented = client.get("/openapi.json").json()["components"]["schemas"]["ModelsOut"]["properties"]
+    assert "worker" in documented["worker_pid"]["description"]
     assert client.post("/v1/admin/reload", headers={"X-API-Key": ADMIN_KEY}).status_code == 200
     predict(client, text="hello")
     metrics = client.get("/metrics")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
 from fastapi import APIRouter, Response
@@ -23,7 +24,7 @@ def _models(runtime: Runtime) -> ModelsOut:
         ServedModelOut(kind=m.kind, name=m.name, alias=m.alias, version=m.version, source=m.source)
         for m in runtime.slots.all()
     ]
-    return ModelsOut(models=served, shadow_share=runtime.settings.shadow_share)
+    return ModelsOut(models=served, shadow_share=runtime.settings.shadow_share, worker_pid=os.getpid())
 
 
 @router.get("/healthz")
