@@ -17,7 +17,7 @@ from closedloop.registry import tracking
 from closedloop.settings import Settings, get_settings
 from flows.retrain import retrain
 from services.api import create_app
-from tests.factories import synthetic_spam_corpus
+from tests.factories import CLIENT_KEY, synthetic_spam_corpus, write_api_keys
 from tests.flows.test_retrain import add_labels
 from tests.s3 import S3, mlflow_server, seaweedfs
 
@@ -78,12 +78,14 @@ def test_retrain_gate_and_serving_go_through_the_server_and_the_artefacts_live_i
     assert not settings.artifact_root.exists() or not any(settings.artifact_root.rglob("*"))
 
     # The API, in a fresh home with an empty cache, loads the champion through the server and serves it.
+    write_api_keys(settings.home)
     with TestClient(create_app(settings.model_copy(update={"reload_seconds": 3600}))) as api:
         deadline = time.monotonic() + 180  # models load in the background after start-up
         while not _serves(api, expected):
             assert time.monotonic() < deadline, api.get("/v1/models").json()
             time.sleep(0.5)
-        answer = api.post("/v1/spam/predict", json={"subject": "hello", "body": "lunch at noon?"})
+        message = {"subject": "hello", "body": "lunch at noon?"}
+        answer = api.post("/v1/spam/predict", json=message, headers={"X-API-Key": CLIENT_KEY})
         assert answer.status_code == 200 and answer.json()["model_version"] == expected
     cached = list(settings.model_cache_dir.rglob("MLmodel"))
     assert cached, "the served artefact came down from the server into the model cache"
