@@ -47,6 +47,10 @@ def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkPool]:
         corpora.fetch(
             found.settings, MOVIELENS, source=grouplens_zip(root / "ml.zip", n_users=80, n_items=60)
         )
+        # As a deployment does before its workers start: the stores exist, so two flow runs starting at
+        # once never both create the SQLite tracking store's tables ("table scorers already exists").
+        open_store(found.settings.store_url).close()
+        tracking.configure(found.settings).search_experiments()
         yield found
 
 
