@@ -39,7 +39,7 @@ from models.redaction import redact_pii
 from models.spam.corpus import message_text
 from replay import AnnotationDesk, ReplayOptions, replay
 from services.api import create_app
-from tests.factories import grouplens_zip, synthetic_spam_corpus, write_api_keys
+from tests.factories import CLIENT_KEY, grouplens_zip, synthetic_spam_corpus, write_api_keys
 from tests.kernel.store.factories import SPAM, recsys_prediction
 
 
@@ -164,7 +164,7 @@ def test_recsys_replay_logs_each_visits_ratings_through_the_interaction_log(repl
             "recsys",
             client=client,
             settings=settings,
-            options=ReplayOptions(limit=15, rate=0, feedback_rate=1.0, seed=3),
+            options=ReplayOptions(api_key=CLIENT_KEY, limit=15, rate=0, feedback_rate=1.0, seed=3),
         )
     found = visits(later_ratings(settings))
     assert tally.requests == 15 and tally.stream == len(found)
@@ -228,7 +228,7 @@ def test_annotators_answer_the_queue_while_traffic_flows(replay_home: Path, api:
                 "spam",
                 client=client,
                 settings=settings,
-                options=ReplayOptions(limit=12, rate=0, feedback_rate=0.5),
+                options=ReplayOptions(api_key=CLIENT_KEY, limit=12, rate=0, feedback_rate=0.5),
                 desk=desk,
             )
     finally:
@@ -286,7 +286,12 @@ def test_a_message_the_api_refuses_is_counted_and_skipped(replay_home: Path):
     too_long = int((messages["body"].str.len() > cap).sum())
     assert 0 < too_long < len(messages), "the synthetic corpus should hold both short and long bodies"
     with serving(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
-        tally = replay("spam", client=client, settings=settings, options=ReplayOptions(rate=0, seed=1))
+        tally = replay(
+            "spam",
+            client=client,
+            settings=settings,
+            options=ReplayOptions(api_key=CLIENT_KEY, rate=0, seed=1),
+        )
     assert tally.requests == len(messages) and tally.rejected_requests == too_long
     assert sum(tally.versions.values()) == len(messages) - too_long
 
@@ -302,7 +307,8 @@ def _sent(replay_home: Path, api: str, *, limit: int, cursor: Path | None) -> li
     settings = Settings(home=replay_home, base_fraction=0.4)
     with httpx.Client(base_url=api, timeout=30, event_hooks={"request": [record]}) as client:
         replay("spam", client=client, settings=settings,
-               options=ReplayOptions(limit=limit, rate=0, feedback_rate=0.0, cursor=cursor))  # fmt: skip
+               options=ReplayOptions(api_key=CLIENT_KEY, limit=limit, rate=0, feedback_rate=0.0,
+                                     cursor=cursor))  # fmt: skip
     return bodies
 
 

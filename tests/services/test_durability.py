@@ -18,8 +18,12 @@ from sqlalchemy import text
 
 from closedloop.platform.processes import free_port
 from closedloop.store import open_store
+from tests.factories import CLIENT_KEY
 
 pytestmark = pytest.mark.slow
+
+
+AUTH = {"X-API-Key": CLIENT_KEY}  # the model home's trusted client key: writes need one
 
 
 def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -49,14 +53,14 @@ def test_acknowledged_feedback_survives_sigkill(serving_home: Path, tmp_path: Pa
     acked: list[str] = []
     try:
         wait_ready(base, server)
-        with httpx.Client(base_url=base) as client:
+        with httpx.Client(base_url=base, headers=AUTH) as client:
             pids = [
                 client.post("/v1/spam/predict", json={"text": f"m{i}"}).json()["prediction_id"]
                 for i in range(20)
             ]
 
         def send(worker: int) -> None:
-            with httpx.Client(base_url=base, timeout=5) as client:
+            with httpx.Client(base_url=base, headers=AUTH, timeout=5) as client:
                 for i in range(100_000):
                     event_id = f"w{worker}-{i}"
                     body = {"event_id": event_id, "prediction_id": pids[i % 20], "kind": "report_spam"}
@@ -85,7 +89,8 @@ def test_acknowledged_feedback_survives_sigkill(serving_home: Path, tmp_path: Pa
     try:
         wait_ready(base, restarted)
         replay = httpx.post(
-            f"{base}/v1/feedback",
+            headers=AUTH,
+            url=f"{base}/v1/feedback",
             json={"event_id": acked[0], "prediction_id": pids[0], "kind": "report_spam"},
         )
         assert replay.status_code == 200  # the restarted server sees it as already stored
@@ -111,7 +116,7 @@ def test_acknowledged_interactions_survive_sigkill(serving_home: Path, tmp_path:
     batches: list[list[str]] = []
 
     def send(worker: int) -> None:
-        with httpx.Client(base_url=base, timeout=5) as client:
+        with httpx.Client(base_url=base, headers=AUTH, timeout=5) as client:
             for i in range(100_000):
                 events = [
                     {"event_id": f"w{worker}-{i}-{j}", "user_id": worker, "item_id": 10, "kind": "click"}
@@ -150,7 +155,8 @@ def test_acknowledged_interactions_survive_sigkill(serving_home: Path, tmp_path:
         wait_ready(base, restarted)
         worker = acked[0].split("-")[0]
         replay = httpx.post(
-            f"{base}/v1/interactions",
+            headers=AUTH,
+            url=f"{base}/v1/interactions",
             json={"event_id": acked[0], "user_id": int(worker[1:]), "item_id": 10, "kind": "click"},
         )
         assert replay.status_code == 200, replay.text  # the restarted server sees it as already stored
@@ -178,7 +184,7 @@ def test_returned_prediction_ids_survive_sigkill(serving_home: Path, tmp_path: P
     returned: list[str] = []
 
     def send(worker: int) -> None:
-        with httpx.Client(base_url=base, timeout=5) as client:
+        with httpx.Client(base_url=base, headers=AUTH, timeout=5) as client:
             for i in range(100_000):
                 try:
                     response = client.post("/v1/spam/predict", json={"text": f"w{worker} message {i}"})
@@ -190,7 +196,9 @@ def test_returned_prediction_ids_survive_sigkill(serving_home: Path, tmp_path: P
     try:
         wait_ready(base, server, timeout=240)
         items = [{"text": f"batch message {i}"} for i in range(1000)]
-        batch = httpx.post(f"{base}/v1/spam/predict:batch", json={"items": items}, timeout=30)
+        batch = httpx.post(
+            headers=AUTH, url=f"{base}/v1/spam/predict:batch", json={"items": items}, timeout=30
+        )
         returned.extend(p["prediction_id"] for p in batch.json()["predictions"])
         senders = [threading.Thread(target=send, args=(w,)) for w in range(4)]
         for thread in senders:
@@ -215,7 +223,7 @@ def test_returned_prediction_ids_survive_sigkill(serving_home: Path, tmp_path: P
     restarted = start_server(serving_home, port, log)
     try:
         wait_ready(base, restarted, timeout=240)
-        with httpx.Client(base_url=base, timeout=10) as client:
+        with httpx.Client(base_url=base, headers=AUTH, timeout=10) as client:
             answers = [
                 client.post(
                     "/v1/feedback",
