@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.metrics import roc_auc_score
 
 
 def _scores(proba: ArrayLike) -> np.ndarray:
@@ -45,6 +44,9 @@ def classification_report(y_true: ArrayLike, proba: ArrayLike, threshold: float)
     fn = int(np.sum(~flagged & (labels == 1)))
     tn = int(np.sum(~flagged & (labels == 0)))
     single_class = len(np.unique(labels)) < 2
+    # scikit-learn (and through it scipy.stats) takes ~2 s to import: a report pays it, not every import.
+    from sklearn.metrics import roc_auc_score
+
     return {
         "f1": _ratio(2 * tp, 2 * tp + fp + fn),
         "precision": _ratio(tp, tp + fp),

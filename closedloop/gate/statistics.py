@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 # Below this many discordant pairs the chi-square approximation is poor, so the exact binomial test is used
 # (the usual textbook cut-off; statsmodels' `mcnemar` leaves the choice to the caller).
@@ -147,6 +146,9 @@ def mcnemar(
     b = int(np.sum(baseline & ~candidate))
     c = int(np.sum(~baseline & candidate))
     discordant = b + c
+    # scipy.stats takes ~1 s to import: only a decision pays it, not every process that names a kind.
+    from scipy import stats
+
     if discordant == 0:
         return McNemarResult(b=b, c=c, statistic=0.0, p_value=1.0, method="exact")
     if discordant < exact_below:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import mlflow
-import sklearn
 
 if TYPE_CHECKING:
     from closedloop.kinds.contract import ModelKind
@@ -37,6 +36,8 @@ def fast_inference() -> Iterator[None]:
     Inputs are validated at the API boundary instead (the scikit-learn habit). The config is thread-local,
     so every scoring call enters it.
     """
+    import sklearn  # imported by the first scoring call, not by every process that names a kind
+
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
         yield
 

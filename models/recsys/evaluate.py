@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 from models.recsys.base import Recommender
 from models.recsys.ease import EASERecommender
 from models.recsys.ensemble import BlendRecommender
-from models.recsys.metrics import evaluate_ranking
+from models.recsys.metrics import K, evaluate_ranking
 from models.recsys.movielens import MovieLens
 from models.recsys.neural import AutoencoderRecommender
 from models.recsys.popularity import PopularityRecommender
@@ -45,7 +45,6 @@ MODEL_NAMES: tuple[str, ...] = ("popularity", "knn", "torch", "ensemble")
 EASE_L2_GRID: tuple[float, ...] = (100.0, 200.0, 300.0, 500.0, 800.0)
 # Popularity exponents β (scores / count^β); scoring-time only, so each costs a valid pass, not an inverse.
 EASE_BETA_GRID: tuple[float, ...] = (0.0, 0.1, 0.2)
-K = 10
 
 
 @dataclass(frozen=True)

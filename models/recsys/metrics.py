@@ -26,6 +26,8 @@ from numpy.typing import ArrayLike
 
 from models.recsys.interactions import IdIndex, interaction_matrix
 
+K = 10  # the ranking cutoff of every figure: NDCG@10, recall@10, ...
+
 __all__ = [
     "HistoryScorer",
     "RankingReport",

@@ -17,12 +17,11 @@ import pandas as pd
 
 from models.spam.corpus import deduplicate, message_texts
 from models.spam.metrics import classification_report
-from models.spam.splits import random_split, time_split, validation_split
+from models.spam.splits import SPLITS, random_split, time_split, validation_split
 from models.spam.training import MODELS, fit_spam_model
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("time", "random")
 TEST_FRACTION = 0.3
 VALIDATION_FRACTION = 0.15
 _REQUIRED_COLUMNS = ("message_id", "label", "subject", "body", "date")

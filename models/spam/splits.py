@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
+
+SPLITS = ("time", "random")  # the evaluation protocol's splits, by name
 
 
 class DataSplit(NamedTuple):
@@ -53,6 +54,8 @@ def _split_stratified(df: pd.DataFrame, fraction: float, seed: int) -> DataSplit
     ordered = df.sort_values("message_id", kind="stable").reset_index(drop=True)
     labels = ordered["label"]
     stratify = labels if labels.value_counts().min() >= 2 else None
+    from sklearn.model_selection import train_test_split  # ~1 s import: only when a split is cut
+
     train, test = train_test_split(ordered, test_size=n_held_out, random_state=seed, stratify=stratify)
     return DataSplit(train.reset_index(drop=True), test.reset_index(drop=True))
 

@@ -43,6 +43,27 @@ def test_help_imports_no_heavy_library(home: Path):
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+# Model code a kind's hooks import when they run (training, evaluation, a report), never when a kind is named.
+MODEL_LIBRARIES = ("torch", "sklearn", "scipy.stats")
+
+
+def test_naming_the_registered_kinds_imports_no_model_library(home: Path):
+    """Every command that takes a KIND loads the registered kinds; that costs no torch, scikit-learn or
+    scipy.stats import (seconds each on a small machine): `closedloop models list spam` stays quick."""
+    probe = (
+        "import sys\n"
+        "from closedloop.kinds import kinds\n"
+        "print([k.name for k in kinds()], [k.config.registered_name for k in kinds()])\n"
+        f"print(sorted(m for m in {MODEL_LIBRARIES!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    named, imported = done.stdout.strip().splitlines()[-2:]
+    assert "'spam', 'recsys'" in named
+    assert imported == "[]"
+
+
 def test_the_console_script_runs_the_same_cli(home: Path):
     script = Path(sys.executable).with_name("closedloop")
     env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}

@@ -11,8 +11,7 @@ import numpy as np
 
 from closedloop.kinds.curves import Curve, CurvePool
 from closedloop.kinds.recsys.corpus import load_movielens
-from models.curves import recsys_point
-from models.recsys.evaluate import K
+from models.recsys.metrics import K
 from models.recsys.splits import RatingSplit, split_ratings
 
 # The smallest size is a share of the interactions, and never below one per user.
@@ -38,6 +37,8 @@ class InteractionPool(CurvePool):
         return max(n_users, round(self.n_max * MIN_SHARE))
 
     def score(self, size: int, seed: int) -> float:
+        from models.curves import recsys_point  # torch: only when a point is measured
+
         return recsys_point(self.split, catalogue=self.catalogue, size=size, seed=seed, model=self.estimator)
 
 

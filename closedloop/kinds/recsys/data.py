@@ -12,7 +12,6 @@ from closedloop.corpora import Corpus
 from closedloop.kinds.data import KnownItems
 from closedloop.kinds.recsys.corpus import MOVIELENS, load_movielens
 from closedloop.settings import Settings
-from models.recsys.evaluate import evaluate_recsys
 
 
 class RecsysData:
@@ -31,6 +30,8 @@ class RecsysData:
         checkpoint_dir: Path | None = None,
         resume: bool = False,
     ) -> dict[str, Any] | None:
+        from models.recsys.evaluate import evaluate_recsys  # torch: only when a protocol runs
+
         result = evaluate_recsys(
             load_movielens(settings), model=model, seed=seed, checkpoint_dir=checkpoint_dir, resume=resume
         )

@@ -12,7 +12,6 @@ from closedloop.gate import Floor, GateDecision, GatePolicy, UnitScores, decide
 from closedloop.kinds.recsys.config import NAME
 from closedloop.kinds.recsys.packaging import RecommenderModel
 from closedloop.retraining.candidate import Candidate
-from models.recsys.evaluate import fit_recommender
 from models.recsys.metrics import evaluate_from_histories, evaluate_ranking
 from models.recsys.splits import RatingSplit
 
@@ -26,6 +25,8 @@ def train_recsys_candidate(snapshot: Any, name: str, *, seed: int = 0) -> Candid
     started = time.perf_counter()
     catalogue = snapshot.catalogue["item_id"].to_numpy()
     split = RatingSplit(train=snapshot.train, valid=snapshot.valid, test=snapshot.holdout)
+    from models.recsys.evaluate import fit_recommender  # torch: only when a candidate trains
+
     estimator, selection = fit_recommender(name, split=split, catalogue=catalogue, seed=seed, progress=False)
     report = ranking_report(estimator, snapshot.train, snapshot.holdout, exclude=[snapshot.valid])
     return Candidate(

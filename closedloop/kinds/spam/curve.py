@@ -12,7 +12,6 @@ from closedloop.kinds.curves import Curve, CurvePool
 from closedloop.kinds.spam.config import CONFIG
 from closedloop.kinds.spam.corpus import load_spam
 from closedloop.kinds.spam.snapshot import fixed_holdout
-from models.curves import spam_point
 from models.spam.corpus import message_texts
 
 # 150 messages still leave 30 (about 9 spam) to choose a threshold on.
@@ -38,6 +37,8 @@ class MessagePool(CurvePool):
         return min(MIN_SIZE, self.n_max // 4)
 
     def score(self, size: int, seed: int) -> float:
+        from models.curves import spam_point  # scikit-learn and torch: only when a point is measured
+
         return spam_point(
             texts=self.texts,
             labels=self.labels,

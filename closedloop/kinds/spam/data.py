@@ -11,7 +11,7 @@ from closedloop.corpora import Corpus
 from closedloop.kinds.data import ProtocolOption
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
 from closedloop.settings import Settings
-from models.spam.evaluate import SPLITS, evaluate_spam
+from models.spam.splits import SPLITS
 
 SPLIT = ProtocolOption(
     name="split",
@@ -40,6 +40,8 @@ class SpamData:
         checkpoint_dir: Path | None = None,
         resume: bool = False,
     ) -> dict[str, Any] | None:
+        from models.spam.evaluate import evaluate_spam  # torch: only when a protocol runs
+
         result = evaluate_spam(
             load_spam(settings),
             model=model,

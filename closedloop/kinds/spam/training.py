@@ -15,7 +15,6 @@ from closedloop.kinds.spam.packaging import SpamFilterModel
 from closedloop.retraining.candidate import Candidate
 from closedloop.store import Store, read_training_labels, shadow_predictions
 from models.spam.metrics import classification_report
-from models.spam.training import fit_at_operating_point, fit_spam_model
 
 VALIDATION_FRACTION = 0.15
 
@@ -29,6 +28,8 @@ def train_spam_candidate(
     out-of-fold scores of the newest rows, then one fit on everything); the torch model, and any model with
     `target_fpr=None`, fits on the older 85 % and chooses its threshold (and early stopping) on the newest
     15 %."""
+    from models.spam.training import fit_at_operating_point, fit_spam_model  # torch: only when one trains
+
     started = time.perf_counter()
     train = snapshot.train
     if target_fpr is not None and name == "baseline":
