@@ -22,7 +22,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-def emit_json(payload: dict[str, Any]) -> None:
+def emit_json(payload: dict[str, Any] | list[Any]) -> None:
     sys.stdout.write(json.dumps(payload, sort_keys=True, default=str) + "\n")
 
 

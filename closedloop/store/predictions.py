@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from closedloop.store.errors import PredictionNotFound
@@ -53,6 +53,7 @@ def record_shadow_scores(session: Session, *, rows: Sequence[PredictionRecord]) 
     if not scored:
         return 0
     table = Prediction.__table__
+    assert isinstance(table, Table)  # a mapped class's __table__ is typed as FromClause
     statement = (
         update(table)
         .where(table.c.id == bindparam("row_id"))

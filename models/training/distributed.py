@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -76,7 +77,7 @@ class Replicas:
         if not self.distributed:
             return batches
         epoch_batches = list(batches)
-        sampler = DistributedSampler(
+        sampler: DistributedSampler[Any] = DistributedSampler(
             epoch_batches,  # type: ignore[arg-type]  # a list is a map-style dataset (len + getitem)
             num_replicas=self.world,
             rank=self.rank,
