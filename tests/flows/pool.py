@@ -8,9 +8,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from bench.harness import wait_for
 from closedloop.orchestration import healthy, prefect_server_command
 from closedloop.platform.processes import free_port
 from closedloop.settings import Settings
@@ -25,16 +25,6 @@ from tests.postgres import create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL = "closedloop"  # the work pool infra/prefect/prefect.yaml names
-
-
-def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str, every: float = 1.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @dataclass

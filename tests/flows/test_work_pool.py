@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
+from bench.harness import wait_for
 from closedloop import corpora, registry
 from closedloop.kinds.recsys.corpus import MOVIELENS
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN
@@ -24,7 +25,7 @@ from closedloop.registry import tracking
 from closedloop.store import open_store, upsert_consensus_label
 from models.spam.corpus import message_text
 from tests.factories import grouplens_zip, synthetic_message, synthetic_spam_corpus
-from tests.flows.pool import WorkPool, wait_for, work_pool
+from tests.flows.pool import WorkPool, work_pool
 from tests.kernel.store.factories import SPAM
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the pool takes minutes to start here
