@@ -18,7 +18,6 @@ n_min <= 3 never happens: a padded word has 3+ characters). Padded words joined 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import repeat
 
 import numpy as np
 
@@ -151,5 +150,6 @@ class WordNgramIndex(NgramIndex):
 
     def counts(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(columns, counts) of the vocabulary's word n-grams among `tokens`, each column once."""
-        digits = np.fromiter(map(self.token_digits.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
+        digit = self.token_digits.get
+        digits = np.array([digit(token, 0) for token in tokens], dtype=np.int64)  # (n_tokens,)
         return self.count_windows(digits)
