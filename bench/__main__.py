@@ -16,6 +16,7 @@ from bench import (
     loop,
     replay,
     retraining,
+    scoring,
     serving,
     training,
 )
@@ -26,6 +27,7 @@ SUITES = {
     "train": training,
     "retrain": retraining,
     "serving": serving,
+    "scoring": scoring,
     "dashboard": dashboard,
     "curve": curve,
     "labeling": labeling,

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from models.spam.hashing import NgramBags
+from models.spam.hashing import WEIGHTINGS, NgramBags
 
 TEXTS = ["free money free", "free lunch meeting", "project meeting notes", "money money money"]
 
@@ -57,3 +57,23 @@ def test_hashing_is_stable_across_processes() -> None:
 def test_unknown_weighting_is_rejected() -> None:
     with pytest.raises(ValueError, match="weighting"):
         NgramBags(weighting="max").fit(TEXTS)
+
+
+@pytest.mark.parametrize("weighting", WEIGHTINGS)
+def test_a_batch_weighs_each_text_as_alone(weighting: str) -> None:
+    bags = NgramBags(n_buckets=2**16, min_df=1, weighting=weighting).fit(TEXTS)
+    # Empty bags first, between and last: each row must still be the bag of its own text.
+    batch = ["", "free money", "zebra", "meeting notes money", "", "zebra crossing"]
+    together = bags.transform(batch)
+    assert together.shape == (len(batch), bags.n_rows_)
+    for row, text in enumerate(batch):
+        alone = bags.transform([text])
+        np.testing.assert_allclose(together[row].toarray(), alone.toarray(), rtol=1e-6)
+    assert [together[row].nnz for row in range(len(batch))] == [
+        0,
+        3,
+        0,
+        4,
+        0,
+        0,
+    ]  # "meeting notes" is a known bigram
