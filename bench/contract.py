@@ -149,6 +149,11 @@ class KindBenchmarks(Protocol):
     def labeling_pool(self, settings: Settings) -> LabelingPool | None:
         """The active-learning simulation's data on the corpus of `settings`; None: not simulated."""
 
+    def scoring_cost(self, settings: Settings) -> dict[str, Any] | None:
+        """The scoring suite's figures: per split of the kind's evaluation protocol (validation sets only),
+        {"n_val", "median_chars_timed", "max_abs_probability_difference", and per way of scoring
+        ("sklearn", "compiled") {"f1", "roc_auc", "ms_batch_1", "ms_batch_8"}}; None: not measured."""
+
 
 class NotMeasured(LookupError):
     """No registered kind (or not the one asked for) takes part in a suite."""

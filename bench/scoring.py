@@ -1,28 +1,41 @@
-"""The `scoring` suite: what one real message costs the spam baseline to score, scikit-learn's featurisation
-against the compiled scorer, with validation F1 and ROC AUC of each on every split of the evaluation
-protocol (test is never scored). Both score the same validation messages, taking turns, in the same run."""
+"""The `scoring` suite: what one real input costs a kind's model to score, scikit-learn's featurisation
+against the compiled scorer, with validation F1 and ROC AUC of each on every split of the kind's evaluation
+protocol (test is never scored). Both score the same validation inputs, taking turns, in the same run; the
+kind hands over the figures (`scoring_cost`)."""
 
 from __future__ import annotations
 
 import os
+import statistics
 from typing import Any
 
+from bench.contract import measured
 from bench.report import markdown_table
-from closedloop import corpora
-from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
-from closedloop.settings import Settings
-from models.spam.scoring_cost import BATCH, mean_over_splits, scoring_cost, validation_splits
+from closedloop.settings import get_settings
 
+BATCH = 8  # the batch figure's size (the kind's `ms_batch_8`)
 WAYS = {"sklearn": "scikit-learn Pipeline.predict_proba", "compiled": "compiled scorer (default)"}
 
 
 def run(only: str | None = None) -> dict[str, Any]:
-    """Fit the baseline on each protocol split and score its validation messages both ways."""
-    settings = Settings()
-    corpora.fetch(settings, SPAM_ASSASSIN)
+    """The first kind taking part (or `only`): its model fitted on each protocol split, validation inputs
+    scored both ways."""
+    found, parts = measured("scoring", only)
     load_before = os.getloadavg()[0]
-    splits = {name: scoring_cost(fit, val) for name, fit, val in validation_splits(load_spam(settings))}
-    return {"scoring": {"splits": splits, "load_1min": [load_before, os.getloadavg()[0]]}}
+    splits = parts.scoring_cost(get_settings())
+    return {
+        "scoring": {
+            "model": found.name,
+            "title": found.config.title,
+            "splits": splits,
+            "load_1min": [load_before, os.getloadavg()[0]],
+        }
+    }
+
+
+def mean_over_splits(splits: dict[str, dict[str, Any]], way: str, key: str) -> float:
+    """Mean of one figure of one way of scoring over the splits measured."""
+    return statistics.fmean(split[way][key] for split in splits.values())
 
 
 def tables(results: dict[str, Any]) -> str:
@@ -49,7 +62,7 @@ def tables(results: dict[str, Any]) -> str:
         rows,
     )
     per_split = markdown_table(
-        ["split", "n_val", "F1 sklearn", "F1 compiled", "max |ΔP(spam)|", "ms sklearn", "ms compiled"],
+        ["split", "n_val", "F1 sklearn", "F1 compiled", "max |Δprobability|", "ms sklearn", "ms compiled"],
         [
             [
                 name,
@@ -66,7 +79,8 @@ def tables(results: dict[str, Any]) -> str:
     chars = [s["median_chars_timed"] for s in splits.values()]
     load = r["load_1min"]
     return (
-        f"Spam baseline scoring a real message (`python -m bench --only scoring`): means over the "
+        f"{r.get('title', 'Spam filter')}, baseline scoring a real input (`python -m bench --only scoring`): "
+        f"means over the "
         f"evaluation protocol's validation sets (random split seeds 0–4 and the time split; test never "
         f"scored), the same fitted model scoring the same messages both ways, taking turns; medians of the "
         f"first 200 validation messages of each split (median {min(chars):,.0f}–{max(chars):,.0f} "

@@ -75,8 +75,3 @@ def scoring_cost(fit: pd.DataFrame, val: pd.DataFrame, *, timed: int = 200) -> d
             result[name][f"ms_batch_{batch}"] = ms
     result["median_chars_timed"] = float(np.median([len(text) for text in sample]))
     return result
-
-
-def mean_over_splits(splits: dict[str, dict[str, Any]], way: str, key: str) -> float:
-    """Mean of one figure of one way of scoring over the splits measured."""
-    return float(np.mean([split[way][key] for split in splits.values()]))

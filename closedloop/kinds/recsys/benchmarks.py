@@ -96,6 +96,10 @@ class RecsysBenchmarks:
         """None: the active-learning simulation has no recommender protocol."""
         return None
 
+    def scoring_cost(self, settings: Settings) -> None:
+        """None: the scoring suite compares ways of scoring a text classifier."""
+        return None
+
 
 class RecsysBenchmarking:
     """The benchmark hook of the recommender."""

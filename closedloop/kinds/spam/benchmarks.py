@@ -54,7 +54,7 @@ class LabelingPool:
 class SpamBenchmarks:
     """The spam filter's parts in the benchmark suites."""
 
-    suites = frozenset({"train", "retrain", "serving", "dashboard", "curve", "labeling", "loop"})
+    suites = frozenset({"train", "retrain", "serving", "dashboard", "curve", "labeling", "loop", "scoring"})
     training_caption = "Spam filter (SpamAssassin, de-duplicated; threshold chosen on validation data only)"
     training_runs = tuple(
         ("--model", model, "--split", split)
@@ -113,6 +113,15 @@ class SpamBenchmarks:
             unit="messages",
             model="baseline",
         )
+
+    def scoring_cost(self, settings: Settings) -> dict[str, Any]:
+        """The baseline fitted on each protocol split, its validation messages scored by scikit-learn's
+        pipeline and by the compiled scorer, taking turns (`models.spam.scoring_cost`)."""
+        from closedloop import corpora
+        from models.spam.scoring_cost import scoring_cost, validation_splits
+
+        corpora.fetch(settings, SPAM_ASSASSIN)
+        return {name: scoring_cost(fit, val) for name, fit, val in validation_splits(load_spam(settings))}
 
 
 class SpamBenchmarking:
