@@ -140,6 +140,12 @@ class Settings(BaseSettings):
         default=0.1, ge=0.0, le=1.0, description="Share of requests also scored by the challenger."
     )
     reload_seconds: float = Field(default=10.0, gt=0.0, description="How often served aliases are checked.")
+    dashboard_registry_wait_seconds: float = Field(
+        default=3.0,
+        gt=0.0,
+        description="How long a dashboard page waits for MLflow's gate history before it shows the panel's "
+        "error instead (the read goes on in the background and fills the cache).",
+    )
     registry_timeout_seconds: int = Field(
         default=2,
         ge=1,

@@ -4,8 +4,8 @@ on every request.
 
 The reader never creates a tracking store: with the default SQLite store under HOME and no file yet, there
 is simply no history. A tracking server that is down or slow is reported in the panel, not raised: the read
-runs in a worker thread and the page waits at most `READ_SECONDS` for it (MLflow's own HTTP retries can take
-minutes), and a read still under way is not started again.
+runs in a worker thread and the page waits at most `dashboard_registry_wait_seconds` for it (MLflow's own
+HTTP retries can take minutes), and a read still under way is not started again.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from closedloop.settings import Settings
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 15.0
-READ_SECONDS = 3.0
 ROWS = 10
 
 _cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
@@ -52,11 +51,10 @@ def gate_history(settings: Settings, *, name: str, now: float | None = None) -> 
             future = _reading[key] = _reader.submit(_read, settings, name)
             future.add_done_callback(lambda _: _forget(key))
     try:
-        value = future.result(timeout=READ_SECONDS)
+        value = future.result(timeout=settings.dashboard_registry_wait_seconds)
     except FutureTimeout:
-        value = {
-            "error": f"MLflow at {_shown(settings.tracking_uri)} did not answer within {READ_SECONDS:g} s"
-        }
+        waited = settings.dashboard_registry_wait_seconds
+        value = {"error": f"MLflow at {_shown(settings.tracking_uri)} did not answer within {waited:g} s"}
     with _lock:
         _cache[key] = (now, value)
     return value

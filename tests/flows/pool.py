@@ -82,9 +82,12 @@ class WorkPool:
         return run if run["state_type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
     def ran_on(self, run_id: str) -> set[str]:
-        """The workers whose log says they took this run."""
-        needle = f"submitting flow run '{run_id}'"
-        return {name for name, log in self.logs.items() if needle in log.read_text(errors="replace")}
+        """The workers whose log says they took this run: both may try to submit it, and the one whose
+        proposal the server refuses logs "Aborted submission" (it never ran the run)."""
+        took = f"submitting flow run '{run_id}'"
+        aborted = f"Aborted submission of flow run '{run_id}'"
+        logs = {name: log.read_text(errors="replace") for name, log in self.logs.items()}
+        return {name for name, text in logs.items() if took in text and aborted not in text}
 
     def start_worker(self, name: str) -> None:
         self.logs[name] = self.settings.home.parent / f"{name}.log"

@@ -58,7 +58,11 @@ def dashboard_client(settings: Settings) -> TestClient:
 
 @pytest.fixture
 def quiet_settings(home: Path) -> Settings:
-    return Settings(home=home, reload_seconds=3600, trusted_api_keys=[CLIENT_KEY])
+    # The first read of a fresh MLflow store takes seconds on a busy machine: the page waits for it here, so
+    # the panel shows the history, not "did not answer" (a registry that is down: the test further below).
+    return Settings(
+        home=home, reload_seconds=3600, trusted_api_keys=[CLIENT_KEY], dashboard_registry_wait_seconds=60
+    )
 
 
 @pytest.fixture
