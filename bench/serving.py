@@ -10,6 +10,7 @@ stores, never into the home's feedback store (benchmark feedback must not become
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from bench.contract import KindBenchmarks, PredictionLoad, benchmarks_of, taking
 from bench.feedback_load import feedback, writer
 from bench.loadgen import drive
 from bench.peers.interleaved import ROUNDS, SECONDS, Target, measure, warm_up
-from bench.peers.launch import PEERS, ROUTE, check_answers, peer_server
+from bench.peers.launch import ROUTE, start_peers
 from bench.peers.scorer import export
 from bench.peers.scorer import load as load_scorer
 from bench.report import markdown_table
@@ -76,10 +77,13 @@ def predictions(settings: Settings, found: ModelKind, load: PredictionLoad, scra
             targets.append(Target("mlflow", mlflow_port, "/invocations", _pyfunc_bodies(load)))
         if load.peer_prepare is not None:
             results.update(_champion_alone(settings, found, load, scratch))
-            targets += _peers(running, scratch / "scorer.pkl", load)
+            texts = [str(record["text"]) for record in load.pyfunc_records]
+            targets += start_peers(running, scratch / "scorer.pkl", texts)
         print(f"bench: measuring {', '.join(t.name for t in targets)} in turns", flush=True)
         warm_up(targets)
+        before = os.getloadavg()[0]
         results.update({name: pooled.summary() for name, pooled in measure(targets).items()})
+        results["load_average"] = [before, os.getloadavg()[0]]  # other agents share these cores
         results["feedback_sqlite"] = feedback(port, load)
     results["writer_sqlite"] = writer(f"sqlite:///{scratch / 'writer.db'}", found.name, load)
     return {**results, **_ratios(results)}
@@ -106,29 +110,6 @@ def _champion_alone(
         "median_text_chars": float(np.median([len(text) for text in texts])),
         "champion_alone_p50_ms": float(np.median(seconds) * 1000),
     }
-
-
-def _peer_body(texts: list[str]) -> Any:
-    """Request number -> the peers' body: `{"text": ...}`, the texts in turn."""
-    encoded = [json.dumps({"text": text}).encode() for text in texts]
-    return lambda number: encoded[number % len(encoded)]
-
-
-def _peers(running: ExitStack, scorer: Path, load: PredictionLoad) -> list[Target]:
-    """Start each peer on the exported scorer and check its answers; a peer that cannot be installed or
-    started is reported and left out (its rows are missing, not the suite)."""
-    body = _peer_body([str(record["text"]) for record in load.pyfunc_records])
-    targets = []
-    for peer in PEERS:
-        port = free_port()
-        try:
-            running.enter_context(peer_server(peer, scorer, port))
-            check_answers(port, load_scorer(scorer), [str(r["text"]) for r in load.pyfunc_records[:5]])
-        except (RuntimeError, subprocess.CalledProcessError) as error:
-            print(f"bench: {peer} left out ({str(error)[-2000:]})", flush=True)
-            continue
-        targets.append(Target(peer, port, ROUTE, body))
-    return targets
 
 
 def _ratios(r: dict[str, Any]) -> dict[str, float]:
@@ -277,6 +258,9 @@ def tables(results: dict[str, Any]) -> str:
 
 def _verdicts(r: dict[str, Any]) -> list[str]:
     lines = []
+    if "load_average" in r:
+        before, after = r["load_average"]
+        lines.append(f"1-minute load average {before:.1f} → {after:.1f} while measured in turns (2 cores).")
     if "champion_alone_p50_ms" in r:
         lines.append(
             f"The champion alone, in the benchmark's process, one message at a time: p50 "
@@ -284,12 +268,12 @@ def _verdicts(r: dict[str, Any]) -> list[str]:
         )
     if "overhead_p50_ms" in r:
         lines.append(
-            f"closedloop's overhead at 1 client (our p50 − the bare app's): {r['overhead_p50_ms']:.2f} ms"
+            f"closedloop's overhead at 1 client (our p50 − the bare app's): {r['overhead_p50_ms']:.2f} ms."
         )
     if "workers_ratio" in r:
         lines.append(f"Throughput at 8 clients, 2 workers / 1 worker: {r['workers_ratio']:.2f}×.")
     if "throughput_ratio" in r:
-        lines.append(f"Throughput ratio at 8 clients (ours / MLflow): {r['throughput_ratio']:.1f}×")
+        lines.append(f"Throughput ratio at 8 clients (ours / MLflow): {r['throughput_ratio']:.1f}×.")
     return lines
 
 

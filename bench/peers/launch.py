@@ -3,16 +3,21 @@ worker each, started, waited for and stopped like our API (`bench.servers.server
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 
-from bench.peers.scorer import Scorer
+from bench.loadgen import Body
+from bench.peers.interleaved import Target
+from bench.peers.scorer import Scorer, load
 from bench.peers.venvs import peer_python
 from bench.servers import server
+from closedloop.platform.processes import free_port
 from closedloop.settings import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]  # the repo: `models/` and `bench/peers/` for the peers
@@ -62,3 +67,25 @@ def check_answers(port: int, scorer: Scorer, texts: list[str]) -> None:
         served, expected = float(answer.json()["score"]), scorer.score(text)
         if abs(served - expected) > 1e-9:
             raise RuntimeError(f"the peer on port {port} scored {served}, the champion {expected}")
+
+
+def peer_body(texts: list[str]) -> Body:
+    """Request number -> a peer's body, `{"text": ...}`, the texts in turn."""
+    encoded = [json.dumps({"text": text}).encode() for text in texts]
+    return lambda number: encoded[number % len(encoded)]
+
+
+def start_peers(running: ExitStack, scorer: Path, texts: list[str]) -> list[Target]:
+    """Start each peer on the exported scorer (until `running` closes) and check its answers on a few of
+    `texts`; a peer that cannot be installed or started is reported and left out (its rows, not the suite)."""
+    targets = []
+    for peer in PEERS:
+        port = free_port()
+        try:
+            running.enter_context(peer_server(peer, scorer, port))
+            check_answers(port, load(scorer), texts[:5])
+        except (RuntimeError, subprocess.CalledProcessError, httpx.HTTPError) as error:
+            print(f"bench: {peer} left out ({str(error)[-2000:]})", flush=True)
+            continue
+        targets.append(Target(peer, port, ROUTE, peer_body(texts)))
+    return targets

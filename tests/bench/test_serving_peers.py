@@ -17,7 +17,7 @@ from scipy.stats import ks_2samp
 from bench import serving
 from bench.peers.bare import app_for
 from bench.peers.interleaved import Target, measure
-from bench.peers.launch import check_answers, peer_server
+from bench.peers.launch import check_answers, peer_body, peer_server
 from bench.peers.scorer import Scorer, export, load
 from bench.peers.venvs import MODEL_STACK, PEERS, pins, venv_dir
 from closedloop import corpora
@@ -103,7 +103,7 @@ def test_the_bare_peer_process_is_measured_in_turns(scorer_path: Path):
     port = free_port()
     with peer_server("bare", scorer_path, port):
         check_answers(port, load(scorer_path), TEXTS[:2])
-        body = serving._peer_body(TEXTS)
+        body = peer_body(TEXTS)
         pooled = measure([Target("bare", port, "/predict", body)], rounds=2, seconds=0.3)
     assert set(pooled) == {"bare_single", "bare_8"}
     for figures in pooled.values():
@@ -121,7 +121,8 @@ def test_the_table_names_every_server_and_the_overhead_over_the_floor():
     measured["ours_workers2_8"] = {**cell, "per_s": 150.0}
     measured["bare_single"] = {**cell, "p50_ms": 3.75}
     text = serving.tables({"serving": {**measured, **serving._ratios(measured)}})
-    for row in ("our API, `--workers 2`, 8 clients", "bare FastAPI app (the floor), 1 client",
-                "BentoML 1.4, 8 clients", "LitServe 0.2, 1 client", "mlflow models serve, 8 clients"):  # fmt: skip
+    rows = ("our API, `--workers 2`, 8 clients", "bare FastAPI app (the floor), 1 client",
+            "BentoML 1.4, 8 clients", "LitServe 0.2, 1 client", "mlflow models serve, 8 clients")  # fmt: skip
+    for row in rows:
         assert f"| {row} |" in text
     assert "(our p50 − the bare app's): 1.25 ms" in text and "2 workers / 1 worker: 1.50×" in text
