@@ -83,7 +83,8 @@ def predictions(settings: Settings, found: ModelKind, load: PredictionLoad, scra
         warm_up(targets)
         before = os.getloadavg()[0]
         results.update({name: pooled.summary() for name, pooled in measure(targets).items()})
-        results["load_average"] = [before, os.getloadavg()[0]]  # other agents share these cores
+        results["load_average"] = [before, os.getloadavg()[0]]  # other jobs may share these cores
+        results["turns"] = {"rounds": ROUNDS, "seconds": SECONDS}
         results["feedback_sqlite"] = feedback(port, load)
     results["writer_sqlite"] = writer(f"sqlite:///{scratch / 'writer.db'}", found.name, load)
     return {**results, **_ratios(results)}
@@ -245,10 +246,11 @@ def tables(results: dict[str, Any]) -> str:
         if f"writer_{db}" in r
     ]
     title = benchmarks_of(r["model"])[0].config.title if "model" in r else "No"
+    turns = r.get("turns", {"rounds": ROUNDS, "seconds": SECONDS})
     return (
         f"{title} champion, the same artefact served by each server (one worker each unless said; measured "
-        f"in turns, {ROUNDS} rounds of {SECONDS:.0f} s per server and client count; the load client on the "
-        f"same machine, HTTP/1.1 keep-alive). Requests: {r.get('load', 'see results.json')}.\n\n"
+        f"in turns, {turns['rounds']} rounds of {turns['seconds']:g} s per server and client count; the load "
+        f"client on the same machine, HTTP/1.1 keep-alive). Requests: {r.get('load', 'see the JSON')}.\n\n"
         + table
         + "".join(f"\n\n{line}" for line in _verdicts(r))
         + "\n\nGroup commit without HTTP (each thread waits for its commit before sending the next "

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from bench.loadgen import Body, Load, drive
 
-ROUNDS = 3
-SECONDS = 4.0  # per server, client count and round
+ROUNDS = 5  # more, shorter turns spread a burst of outside load over all servers
+SECONDS = 3.0  # per server, client count and round
 
 
 @dataclass(frozen=True)
