@@ -75,42 +75,48 @@ def predictions(settings: Settings, found: ModelKind, load: PredictionLoad, scra
             mlflow_port = free_port()
             running.enter_context(mlflow_server(settings, mlflow_port, found.config.registered_name))
             targets.append(Target("mlflow", mlflow_port, "/invocations", _pyfunc_bodies(load)))
+        scorer, texts = scratch / "scorer.pkl", [str(r.get("text")) for r in load.pyfunc_records]
         if load.peer_prepare is not None:
-            results.update(_champion_alone(settings, found, load, scratch))
-            texts = [str(record["text"]) for record in load.pyfunc_records]
-            targets += start_peers(running, scratch / "scorer.pkl", texts)
+            _export_champion(settings, found, load, scorer)
+            targets += start_peers(running, scorer, texts)
+            results["median_text_chars"] = float(np.median([len(text) for text in texts]))
         print(f"bench: measuring {', '.join(t.name for t in targets)} in turns", flush=True)
         warm_up(targets)
-        before = os.getloadavg()[0]
+        before, alone = os.getloadavg()[0], _champion_alone(scorer, load)
         results.update({name: pooled.summary() for name, pooled in measure(targets).items()})
         results["load_average"] = [before, os.getloadavg()[0]]  # other jobs may share these cores
         results["turns"] = {"rounds": ROUNDS, "seconds": SECONDS}
+        alone += _champion_alone(scorer, load)  # before and after the turns: the servers' conditions
+        if alone:
+            results["champion_alone_p50_ms"] = float(np.median(alone) * 1000)
         results["feedback_sqlite"] = feedback(port, load)
     results["writer_sqlite"] = writer(f"sqlite:///{scratch / 'writer.db'}", found.name, load)
     return {**results, **_ratios(results)}
 
 
-def _champion_alone(
-    settings: Settings, found: ModelKind, load: PredictionLoad, scratch: Path
-) -> dict[str, Any]:
-    """Export the champion's estimator for the peers (`peers.scorer`), and time it in this process, one
-    request at a time: the cost no server can avoid."""
+def _export_champion(settings: Settings, found: ModelKind, load: PredictionLoad, path: Path) -> Path:
+    """Write the champion's estimator and its input step where the peers read it (`peers.scorer`)."""
     assert load.peer_prepare is not None
     tracking.configure(settings)
     wrapper = load_wrapper(f"models:/{found.config.registered_name}@{registry.CHAMPION}")
-    scorer = load_scorer(export(wrapper.estimator, load.peer_prepare, scratch / "scorer.pkl"))
+    return export(wrapper.estimator, load.peer_prepare, path)
+
+
+def _champion_alone(scorer_path: Path, load: PredictionLoad) -> list[float]:
+    """Seconds the exported champion takes in this process for each request, one at a time: the cost no
+    server can avoid (timed while every server is up and idle, as the servers are timed); [] without one."""
+    if load.peer_prepare is None:
+        return []
+    scorer = load_scorer(scorer_path)
     texts = [str(record["text"]) for record in load.pyfunc_records]
     for text in texts[:20]:
         scorer.score(text)  # warm-up
     seconds = []
-    for text in texts:
+    for text in texts[::2]:  # half: called twice, before and after the turns
         started = time.perf_counter()
         scorer.score(text)
         seconds.append(time.perf_counter() - started)
-    return {
-        "median_text_chars": float(np.median([len(text) for text in texts])),
-        "champion_alone_p50_ms": float(np.median(seconds) * 1000),
-    }
+    return seconds
 
 
 def _ratios(r: dict[str, Any]) -> dict[str, float]:
