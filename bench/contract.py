@@ -25,8 +25,10 @@ AliasMoves = list[tuple[int, str, str | None, str, dict[str, Any]]]  # (hours ag
 
 class PredictionLoad(Protocol):
     """Requests to a prediction route, the same inputs as the logged pyfunc model takes them, a batch route
-    answering `{"items": [request, ...]}` with `{"predictions": [{"prediction_id": ...}, ...]}`, and a
-    feedback event (its `kind`, `value`) any prediction may receive."""
+    answering `{"items": [request, ...]}` with `{"predictions": [{"prediction_id": ...}, ...]}`, a
+    feedback event (its `kind`, `value`) any prediction may receive, a sentence saying what the requests
+    are, and (for the peer servers, `bench.peers`) the function of `models/` that turns a pyfunc record's
+    `text` into the input of the champion's estimator, as its wrapper does; None: no peers measured."""
 
     @property
     def path(self) -> str: ...
@@ -38,6 +40,10 @@ class PredictionLoad(Protocol):
     def batch_path(self) -> str: ...
     @property
     def feedback(self) -> dict[str, Any]: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def peer_prepare(self) -> Callable[[str], str] | None: ...
 
 
 class HistoryLoad(Protocol):
@@ -139,8 +145,9 @@ class KindBenchmarks(Protocol):
     def example_gate_decisions(self) -> tuple[list[GateDecision], str]:
         """Example gate verdicts on versions 1, 2, …, and the champion version they leave."""
 
-    def prediction_load(self) -> PredictionLoad | None:
-        """What the serving suite sends this kind's route and `mlflow models serve`; None: not measured."""
+    def prediction_load(self, settings: Settings) -> PredictionLoad | None:
+        """What the serving suite sends this kind's route, `mlflow models serve` and the peer servers, drawn
+        from the corpus of `settings` (fetched if missing); None: not measured."""
 
     def history_load(self, champion: Callable[[], Any], total: int) -> HistoryLoad | None:
         """`total` interactions for the users of the champion (`champion()` loads its serving wrapper) and

@@ -22,8 +22,11 @@ SECONDS = 8.0
 def feedback(port: int, load: PredictionLoad) -> dict[str, float]:
     """Acknowledged (committed) feedback events per second, 32 concurrent clients, on 1,000 predictions."""
     items = [load.requests[i % len(load.requests)] for i in range(1000)]
-    answer = httpx.post(f"http://127.0.0.1:{port}{load.batch_path}", json={"items": items}, timeout=60)
-    ids = [p["prediction_id"] for p in answer.json()["predictions"]]
+    ids = []
+    for batch in _batches(items):
+        answer = httpx.post(f"http://127.0.0.1:{port}{load.batch_path}", json={"items": batch}, timeout=60)
+        answer.raise_for_status()
+        ids += [p["prediction_id"] for p in answer.json()["predictions"]]
     run = uuid.uuid4().hex[:8]
 
     def body(number: int) -> bytes:
@@ -32,6 +35,21 @@ def feedback(port: int, load: PredictionLoad) -> dict[str, float]:
 
     drive(port, "/v1/feedback", body, concurrency=32, seconds=1.0)  # warm-up (and waits for the log commit)
     return drive(port, "/v1/feedback", body, concurrency=32, seconds=SECONDS).summary()
+
+
+def _batches(items: list[dict], most_bytes: int = 512 * 1024) -> list[list[dict]]:
+    """`items` in batches whose bodies stay under `most_bytes` (half the API's default body limit: real
+    messages are long, and a batch of 1,000 is several MB)."""
+    batches: list[list[dict]] = [[]]
+    size = 0
+    for item in items:
+        item_bytes = len(json.dumps(item).encode())
+        if batches[-1] and size + item_bytes > most_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += item_bytes
+    return batches
 
 
 def writer(

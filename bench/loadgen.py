@@ -26,6 +26,15 @@ class Load:
     def ok(self) -> int:
         return sum(n for status, n in self.statuses.items() if 200 <= status < 300)
 
+    def add(self, other: Load) -> Load:
+        """This load and `other` as one (a server measured in several rounds): requests, statuses and
+        seconds add up, so `per_s` is the rate over all rounds."""
+        self.latencies_s += other.latencies_s
+        for status, n in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+        self.seconds += other.seconds
+        return self
+
     def summary(self) -> dict[str, float]:
         latency_ms = np.asarray(self.latencies_s) * 1000
         return {

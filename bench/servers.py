@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -26,7 +28,11 @@ def server(
     with `serving`, until our API serves a champion of that kind: another kind that fails to load skips its
     rows only)."""
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # Its own process group: servers that fork workers (uvicorn --workers, LitServe, BentoML) are
+        # stopped whole, with no orphan left holding a port or a core.
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + 180
             while True:
@@ -41,8 +47,24 @@ def server(
                 time.sleep(0.2)
             yield process
         finally:
-            process.terminate()
-            process.wait(timeout=60)
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group, then SIGKILL to whatever of it outlives a grace period."""
+    group = process.pid  # a session leader's pid is its group id
+    with suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)  # raises once no process of the group is left
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    with suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
 
 
 def _is_ready(url: str, serving: str | None) -> bool:
@@ -60,8 +82,11 @@ def serves(base: str, kind: str) -> bool:
 
 
 @contextmanager
-def our_server(settings: Settings, port: int, database_url: str, *, serving: str | None) -> Iterator[str]:
-    """Our API on the home's champions with its store at `database_url`; yields its base URL."""
+def our_server(
+    settings: Settings, port: int, database_url: str, *, serving: str | None, workers: int = 1
+) -> Iterator[str]:
+    """Our API on the home's champions with its store at `database_url`, `workers` processes; yields its
+    base URL."""
     env = child_environment(
         # A benchmark's load generator sends no key: it opts in to keyless calls (its store is a scratch one,
         # whose feedback never becomes training labels).
@@ -72,7 +97,7 @@ def our_server(settings: Settings, port: int, database_url: str, *, serving: str
             "allow_anonymous_writes": "true",
         }
     )
-    command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)]
     base = f"http://127.0.0.1:{port}"
     with server(command, env, f"{base}/readyz", serving=serving):
         yield base

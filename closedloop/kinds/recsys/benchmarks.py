@@ -57,7 +57,7 @@ class RecsysBenchmarks:
     example_alias_moves = staticmethod(examples.example_alias_moves)
     example_gate_decisions = staticmethod(examples.example_gate_decisions)
 
-    def prediction_load(self) -> None:
+    def prediction_load(self, settings: Settings) -> None:
         """None: the serving suite measures recommendations with a busy log (`history_load`) instead."""
         return None
 

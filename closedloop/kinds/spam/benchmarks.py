@@ -12,28 +12,28 @@ from typing import Any
 
 import numpy as np
 
+from closedloop import corpora
 from closedloop.kinds.spam import examples
 from closedloop.kinds.spam.corpus import SPAM_ASSASSIN, load_spam
 from closedloop.settings import Settings
 
-MESSAGES = (
-    "Re: build failure on trunk\n\nThe nightly build broke after the parser patch; I reverted it, see r1234.",
-    "Make money fast!!! Click here to claim your FREE prize. Limited offer, act now, unsubscribe below.",
-    "Meeting notes\n\n" + "Agenda: release schedule, kernel review, budget for Q3. Thanks, regards. " * 8,
-    "Cheap loans approved in minutes. No credit check. Visit our site for a guaranteed casino bonus! " * 4,
-)
+LOAD_MESSAGES = 500  # drawn from the replay stream for the serving suite
+LOAD_SEED = 0
 
 
 @dataclass(frozen=True)
 class PredictionLoad:
     """Requests to the kind's prediction route, the same inputs as its logged pyfunc model takes them, a
-    batch route answering many at once, and a feedback event any prediction may receive."""
+    batch route answering many at once, a feedback event any prediction may receive, what the requests are,
+    and how the champion's wrapper turns a request's `text` into its estimator's input (for the peers)."""
 
     path: str
     requests: tuple[dict[str, Any], ...]
     pyfunc_records: tuple[dict[str, Any], ...]
     batch_path: str
     feedback: dict[str, Any]
+    description: str
+    peer_prepare: Callable[[str], str] | None
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,33 @@ class SpamBenchmarks:
     example_alias_moves = staticmethod(examples.example_alias_moves)
     example_gate_decisions = staticmethod(examples.example_gate_decisions)
 
-    def prediction_load(self) -> PredictionLoad:
-        """Four messages, from a one-line commit note to a long casino ad, in turn."""
-        texts = [{"text": message} for message in MESSAGES]
+    def prediction_load(self, settings: Settings) -> PredictionLoad:
+        """`LOAD_MESSAGES` messages drawn at random (fixed seed) from the replay stream of the corpus of
+        `settings` (what follows the replay's base period, `replay_base_fraction`), so their lengths are the
+        stream's; each sent as the `text` the API joins from subject and body. Messages the API refuses (a
+        NUL, a lone surrogate, longer than `max_text_chars`) are not drawn: a replay skips them too."""
+        from closedloop.kinds.spam.snapshot import split_base_period
+        from closedloop.serving.bodies import check_text
+        from models.redaction import redact_pii
+        from models.spam.corpus import message_texts
+
+        corpora.fetch(settings, SPAM_ASSASSIN)
+        replaying = settings.model_copy(update={"base_fraction": settings.replay_base_fraction})
+        _base, stream = split_base_period(load_spam(settings), replaying)
+        texts = [t for t in message_texts(stream) if _accepted(t, settings.max_text_chars, check_text)]
+        rng = np.random.default_rng(LOAD_SEED)
+        drawn = rng.choice(len(texts), size=min(LOAD_MESSAGES, len(texts)), replace=False)
+        records = tuple({"text": texts[i]} for i in drawn)
+        median = int(np.median([len(r["text"]) for r in records]))
         return PredictionLoad(
             path="/v1/spam/predict",
-            requests=tuple(texts),
-            pyfunc_records=tuple(texts),
+            requests=records,
+            pyfunc_records=records,
             batch_path="/v1/spam/predict:batch",
             feedback={"kind": "report_spam"},
+            description=f"{len(records)} messages of the replay stream (seed {LOAD_SEED}), median "
+            f"{median:,} characters, in turn",
+            peer_prepare=redact_pii,  # what `SpamFilterModel` does to a text before its estimator
         )
 
     def history_load(self, champion: Callable[[], Any], total: int) -> None:
@@ -95,7 +113,6 @@ class SpamBenchmarks:
     def labeling_pool(self, settings: Settings) -> LabelingPool:
         """The base period's messages to label, the retrain flow's fixed holdout to score on, and the
         baseline refit from term counts analysed once per text (`CachedSpamBaseline`)."""
-        from closedloop import corpora
         from closedloop.kinds.spam.snapshot import fixed_holdout
         from models.labeling.cached_baseline import CachedSpamBaseline, CorpusCounts
         from models.spam.corpus import message_texts
@@ -122,6 +139,14 @@ class SpamBenchmarks:
 
         corpora.fetch(settings, SPAM_ASSASSIN)
         return {name: scoring_cost(fit, val) for name, fit, val in validation_splits(load_spam(settings))}
+
+
+def _accepted(text: str, longest: int, check: Callable[[str], str]) -> bool:
+    try:
+        check(text)
+    except ValueError:
+        return False
+    return 0 < len(text) <= longest and not text.isspace()
 
 
 class SpamBenchmarking:
