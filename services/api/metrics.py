@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -62,17 +63,33 @@ class ApiMetrics:
             ["model", "alias", "version", "result"],
             registry=self.registry,
         )
+        self._served = _Children(self.predictions)
 
     def watch(self, slots: ModelSlots, predictions: PredictionLog) -> None:
         self.registry.register(_StateCollector(slots, predictions))
 
     def on_served(self, kind: str, version: str, n: int) -> None:
         """Count `n` predictions served by `kind`'s model `version`."""
-        self.predictions.labels(kind, version).inc(n)
+        self._served(kind, version).inc(n)
 
     def on_reload(self, kind: str, alias: str, version: str, succeeded: bool) -> None:
         """Count one model load by the reloader."""
         self.reloads.labels(kind, alias, version, "success" if succeeded else "failure").inc()
+
+
+class _Children:
+    """`metric.labels(*labels)`, remembered: `labels` takes a lock and builds a key on every call, µs on every
+    request. (The label sets are few: kinds × versions, methods × routes × statuses.)"""
+
+    def __init__(self, metric: Counter | Histogram) -> None:
+        self.metric = metric
+        self.children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *labels: str) -> Any:
+        child = self.children.get(labels)
+        if child is None:
+            child = self.children[labels] = self.metric.labels(*labels)
+        return child
 
 
 class _StateCollector(Collector):
@@ -103,7 +120,7 @@ class LatencyMiddleware:
     """Observes every request's duration under its route template (`/v1/feedback`, not the raw path)."""
 
     def __init__(self, app: ASGIApp, *, histogram: Histogram) -> None:
-        self.app, self.histogram = app, histogram
+        self.app, self.histogram, self.observed = app, histogram, _Children(histogram)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,4 +138,4 @@ class LatencyMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.histogram.labels(scope["method"], route, str(status)).observe(time.perf_counter() - start)
+            self.observed(scope["method"], route, str(status)).observe(time.perf_counter() - start)

@@ -22,6 +22,7 @@ from closedloop.serving import (
 from closedloop.serving.keys import HOW_TO_CREATE, ApiKey, configured_keys
 from closedloop.settings import Settings, apply_serving_environment
 from closedloop.store import Store, open_store
+from closedloop.store.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, session_factory
 from closedloop.store.writer import FeedbackWriter, InteractionWriter
 from services.api.metrics import ApiMetrics
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     settings: Settings
     store: Store
+    log_stores: tuple[Store, ...]  # the prediction log's own (`prediction_log_synchronous` NORMAL), if any
     slots: ModelSlots
     reloader: Reloader
     predictions: PredictionLog
@@ -50,9 +52,13 @@ class Runtime:
         apply_serving_environment(settings)  # bounded MLflow requests: the cache fallback starts in seconds
         named = kinds_named(kinds)
         store = open_store(settings.store_url)
+        log_stores = _prediction_log_stores(settings, store)
         slots = ModelSlots()
         predictions = PredictionLog(
-            store, maxsize=settings.prediction_log_queue, shadow=shadow_scorer(slots, named)
+            log_stores[0] if log_stores else store,
+            maxsize=settings.prediction_log_queue,
+            shadow=shadow_scorer(slots, named),
+            now=log_stores[1] if log_stores else None,
         )
         reloader = Reloader(
             tracking_uri=settings.tracking_uri,
@@ -70,6 +76,7 @@ class Runtime:
         runtime = cls(
             settings=settings,
             store=store,
+            log_stores=log_stores,
             slots=slots,
             reloader=reloader,
             predictions=predictions,
@@ -89,6 +96,8 @@ class Runtime:
         self.predictions.close()
         self.feedback.close()
         self.interactions.close()
+        for log_store in self.log_stores:
+            log_store.close()
         self.store.close()
 
     def missing(self) -> list[str]:
@@ -98,6 +107,21 @@ class Runtime:
     def ready(self) -> bool:
         """Whether every kind has its champion loaded."""
         return self.slots.ready(self.kinds)
+
+
+def _prediction_log_stores(settings: Settings, store: Store) -> tuple[Store, ...]:
+    """(the writer thread's, the event loop's) stores for the prediction log where it commits to an SQLite
+    file with `prediction_log_synchronous` NORMAL: commits without an fsync (see the setting for what that
+    trades), the loop's also without waiting for a lock (`PredictionLog`); else () and `store` is used."""
+    url = store.engine.url
+    on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if settings.prediction_log_synchronous == "FULL" or not on_file or url.query.get("mode") == "memory":
+        return ()
+    stores = []
+    for busy_ms in (SQLITE_BUSY_TIMEOUT_MS, 0):  # each used by one thread at a time: one connection
+        engine = make_engine(url, sqlite_synchronous="NORMAL", sqlite_busy_timeout_ms=busy_ms, pool_size=1)
+        stores.append(Store(engine=engine, sessions=session_factory(engine)))
+    return tuple(stores)
 
 
 def _after_reload(metrics: ApiMetrics) -> ReloadListener:
