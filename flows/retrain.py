@@ -121,9 +121,7 @@ def log_and_register(
                 "evaluation.json",
             )
             found = kind(model)
-            log_wrapper(
-                pipeline.wrap(found, cand, data), example=found.input_example(), registered_name=None
-            )
+            log_wrapper(pipeline.wrap(found, cand, data), example=found.input_example(), registered_name=None)
             if cand is winner:
                 run_id = run.info.run_id
                 version = register_pending(model_uri=f"runs:/{run_id}/{ARTIFACT}", name=name)
