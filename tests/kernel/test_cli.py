@@ -25,43 +25,40 @@ def test_help_lists_the_commands(home: Path):
 
 
 HEAVY = ("mlflow", "torch", "prefect", "sklearn")
+# Model code a kind's hooks import when they run (training, evaluation, a report), never when a kind is named.
+MODEL_LIBRARIES = ("torch", "sklearn", "scipy.stats")
+
+
+def _imported_after(code: str, libraries: tuple[str, ...], home: Path) -> tuple[str, list[str]]:
+    """Run `code` in a fresh interpreter; (its output, the `libraries` it left imported)."""
+    left = f"sorted(m for m in {libraries!r} if m in sys.modules)"
+    probe = f"import json, sys\n{code}\nprint(json.dumps({left}))\n"
+    env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    *output, imported = done.stdout.strip().splitlines()
+    return "\n".join(output), json.loads(imported)
 
 
 def test_help_imports_no_heavy_library(home: Path):
     """`closedloop --help` answers without MLflow, torch, Prefect or scikit-learn: commands import lazily."""
-    probe = (
-        "import sys\n"
+    code = (
         "sys.argv = ['closedloop', '--help']\n"
         "from cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
     )
-    env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "Commands" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "[]"
-
-
-# Model code a kind's hooks import when they run (training, evaluation, a report), never when a kind is named.
-MODEL_LIBRARIES = ("torch", "sklearn", "scipy.stats")
+    output, imported = _imported_after(code, HEAVY, home)
+    assert "Commands" in output
+    assert imported == []
 
 
 def test_naming_the_registered_kinds_imports_no_model_library(home: Path):
     """Every command that takes a KIND loads the registered kinds; that costs no torch, scikit-learn or
     scipy.stats import (seconds each on a small machine): `closedloop models list spam` stays quick."""
-    probe = (
-        "import sys\n"
-        "from closedloop.kinds import kinds\n"
-        "print([k.name for k in kinds()], [k.config.registered_name for k in kinds()])\n"
-        f"print(sorted(m for m in {MODEL_LIBRARIES!r} if m in sys.modules))\n"
-    )
-    env = {**os.environ, "CLOSEDLOOP_HOME": str(home)}
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    named, imported = done.stdout.strip().splitlines()[-2:]
-    assert "'spam', 'recsys'" in named
-    assert imported == "[]"
+    code = "from closedloop.kinds import kinds\nprint([k.name for k in kinds()])"
+    output, imported = _imported_after(code, MODEL_LIBRARIES, home)
+    assert output.splitlines()[-1] == "['spam', 'recsys']"
+    assert imported == []
 
 
 def test_the_console_script_runs_the_same_cli(home: Path):
