@@ -4,6 +4,7 @@ infra/prefect/automations.yaml, and two `prefect worker start` processes that ta
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -165,15 +166,22 @@ def work_pool(home: Path, *, closedloop_env: dict[str, str]) -> Iterator[WorkPoo
         yield pool
     finally:
         for worker in pool.workers.values():
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                try:
-                    worker.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(worker.pid, signal.SIGKILL)
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            _stop(worker, group=True)
+        _stop(server, group=False)
         drop_pg_database(database)
+
+
+def _stop(process: subprocess.Popen[bytes], *, group: bool) -> None:
+    """SIGTERM, then SIGKILL after 15 s; always reaped, so no Popen is collected while its process runs (a
+    ResourceWarning then, which fails whichever test happens to be running)."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 30)):
+        with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+            if group:
+                os.killpg(process.pid, sig)
+            else:
+                process.send_signal(sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=wait)
+            return
